@@ -1,0 +1,198 @@
+//! The object key schedule: master key → per-object key → per-object data key and commitment.
+//!
+//! Every derivation is HKDF-SHA256 with a labelled, length-prefixed `info` (see [`crate::codec::pae`]),
+//! so no two derivations can collide. The key types zeroize on drop and their `Debug` prints the
+//! key id only. This module must never expose a master key's bytes, and never let a derivation
+//! input be ambiguous.
+
+use core::fmt;
+
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::codec::pae;
+use crate::keys::KeyId;
+
+use super::{COMMITMENT_LEN, SALT_LEN};
+
+/// The `info` label of the per-object key.
+pub(crate) const OBJECT_KEY_LABEL: &[u8] = b"s3-gatekeeper/v1 object-key";
+/// The `info` label of the data key.
+pub(crate) const DATA_KEY_LABEL: &[u8] = b"s3-gatekeeper/v1 data-key";
+/// The `info` label of the key commitment.
+pub(crate) const COMMITMENT_LABEL: &[u8] = b"s3-gatekeeper/v1 key-commitment";
+
+/// A master key held by the gatekeeper. It never leaves the gatekeeper: only the per-object keys
+/// derived from it are released.
+pub struct MasterKey {
+    id: KeyId,
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl MasterKey {
+    /// A master key with its id.
+    pub fn from_bytes(id: KeyId, key: [u8; 32]) -> Self {
+        Self { id, key: Zeroizing::new(key) }
+    }
+
+    /// The master key id, written into every object header.
+    pub fn id(&self) -> &KeyId {
+        &self.id
+    }
+
+    /// The key for the object named `key` in `bucket`:
+    /// `HKDF-SHA256(salt = none, IKM = master key, info = pae(label, id, bucket, key), L = 32)`.
+    pub fn object_key(&self, bucket: &str, key: &str) -> ObjectKeyMaterial {
+        let info = pae(&[OBJECT_KEY_LABEL, self.id.as_str().as_bytes(), bucket.as_bytes(), key.as_bytes()]);
+        let mut okm = Zeroizing::new([0u8; 32]);
+        Hkdf::<Sha256>::new(None, self.key.as_slice())
+            .expand(&info, okm.as_mut_slice())
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        ObjectKeyMaterial { master_key_id: self.id.clone(), key: okm }
+    }
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MasterKey").field("id", &self.id).field("key", &"<redacted>").finish()
+    }
+}
+
+/// The key of one object (`K_obj`), tagged with the id of the master key it came from. This is
+/// what the gatekeeper releases to a client allowed to read or write that object.
+#[derive(Clone)]
+pub struct ObjectKeyMaterial {
+    master_key_id: KeyId,
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl ObjectKeyMaterial {
+    /// Key material received from the gatekeeper.
+    pub fn from_bytes(master_key_id: KeyId, key: [u8; 32]) -> Self {
+        Self { master_key_id, key: Zeroizing::new(key) }
+    }
+
+    /// The id of the master key this was derived from.
+    pub fn master_key_id(&self) -> &KeyId {
+        &self.master_key_id
+    }
+
+    /// The key bytes, for the gatekeeper to send to the client.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.key
+    }
+}
+
+impl fmt::Debug for ObjectKeyMaterial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectKeyMaterial")
+            .field("master_key_id", &self.master_key_id)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The AES-256-GCM key of one encrypted object's chunks.
+pub struct DataKey {
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl DataKey {
+    /// The key bytes, for importing into another AEAD implementation (WebCrypto).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.key
+    }
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DataKey(<redacted>)")
+    }
+}
+
+/// Derives the data key and the key commitment of an object from its key, its header salt and
+/// `header_prefix` (every header byte before the commitment):
+/// `PRK = HKDF-Extract(salt, K_obj)`, then one `HKDF-Expand` per label.
+pub(crate) fn header_keys(
+    object_key: &ObjectKeyMaterial,
+    salt: &[u8; SALT_LEN],
+    header_prefix: &[u8],
+) -> (DataKey, [u8; COMMITMENT_LEN]) {
+    let prk = Hkdf::<Sha256>::new(Some(salt), object_key.as_bytes());
+    let mut data_key = Zeroizing::new([0u8; 32]);
+    prk.expand(&pae(&[DATA_KEY_LABEL, header_prefix]), data_key.as_mut_slice())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    let mut commitment = [0u8; COMMITMENT_LEN];
+    prk.expand(&pae(&[COMMITMENT_LABEL, header_prefix]), &mut commitment)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    (DataKey { key: data_key }, commitment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> KeyId {
+        KeyId::new(s).unwrap()
+    }
+
+    #[test]
+    fn object_key_is_bound_to_every_input() {
+        let master = MasterKey::from_bytes(id("m1"), [1; 32]);
+        let base = master.object_key("bucket", "reports/a.pdf");
+        assert_eq!(base.master_key_id(), &id("m1"));
+        assert_eq!(base.as_bytes(), master.object_key("bucket", "reports/a.pdf").as_bytes());
+        let others = [
+            master.object_key("bucket", "reports/b.pdf"),
+            master.object_key("bucket2", "reports/a.pdf"),
+            // Moving bytes across the bucket/key boundary must change the key.
+            master.object_key("bucketr", "eports/a.pdf"),
+            MasterKey::from_bytes(id("m2"), [1; 32]).object_key("bucket", "reports/a.pdf"),
+            MasterKey::from_bytes(id("m1"), [2; 32]).object_key("bucket", "reports/a.pdf"),
+        ];
+        for other in &others {
+            assert_ne!(other.as_bytes(), base.as_bytes());
+        }
+    }
+
+    #[test]
+    fn object_key_matches_the_written_formula() {
+        // "salt = none" is RFC 5869's default: HashLen zero bytes.
+        let master = MasterKey::from_bytes(id("m1"), [9; 32]);
+        let info = pae(&[b"s3-gatekeeper/v1 object-key", b"m1", b"b", b"k"]);
+        let mut expected = [0u8; 32];
+        Hkdf::<Sha256>::new(Some(&[0u8; 32]), &[9; 32]).expand(&info, &mut expected).unwrap();
+        assert_eq!(master.object_key("b", "k").as_bytes(), &expected);
+    }
+
+    #[test]
+    fn data_key_and_commitment_differ_and_depend_on_the_prefix() {
+        let k = ObjectKeyMaterial::from_bytes(id("m1"), [3; 32]);
+        let (dk, c) = header_keys(&k, &[4; 32], b"prefix");
+        assert_ne!(dk.as_bytes(), &c);
+        let (dk2, c2) = header_keys(&k, &[4; 32], b"prefiX");
+        assert_ne!(dk.as_bytes(), dk2.as_bytes());
+        assert_ne!(c, c2);
+        let (dk3, _) = header_keys(&k, &[5; 32], b"prefix");
+        assert_ne!(dk.as_bytes(), dk3.as_bytes());
+    }
+
+    #[test]
+    fn debug_never_prints_key_bytes() {
+        let master = MasterKey::from_bytes(id("m1"), [0xab; 32]);
+        let k = master.object_key("b", "k");
+        let (dk, _) = header_keys(&k, &[0; 32], b"");
+        let cases = [
+            (format!("{master:?}"), [0xab; 32]),
+            (format!("{k:?}"), *k.as_bytes()),
+            (format!("{dk:?}"), *dk.as_bytes()),
+        ];
+        for (text, bytes) in cases {
+            assert!(text.contains("redacted"), "{text}");
+            assert!(!text.contains(&format!("{bytes:?}")), "{text}");
+            assert!(!text.contains(&hex::encode(bytes)), "{text}");
+        }
+        assert!(format!("{master:?}").contains("m1"));
+    }
+}
