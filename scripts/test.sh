@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every test of s3-gatekeeper. This is the command the README names and `.ci/run` calls.
+# It installs what is missing first (scripts/setup.sh), so it works on a fresh Debian machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Builds are slow on small machines: keep them outside the clone so later runs reuse them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/s3gk-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+
+passed=0
+failed=0
+failures=()
+step() {
+    local name="$1"
+    shift
+    printf '\n\033[1m==> %s\033[0m\n' "$name"
+    local start=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        printf '==> %s: ok (%ss)\n' "$name" $((SECONDS - start))
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        printf '==> %s: FAILED (%ss)\n' "$name" $((SECONDS - start))
+    fi
+}
+
+vectors_unchanged() {
+    cargo run --quiet -p s3gk-vectors -- generate vectors &&
+        git diff --exit-code --stat -- vectors &&
+        test -z "$(git status --porcelain --untracked-files=all -- vectors)"
+}
+
+interop() {
+    local out
+    out="$(mktemp -d)/interop-signature.txt"
+    python3 scripts/interop.py --vectors vectors --sign "$out" &&
+        cargo run --quiet -p s3gk-vectors -- check-interop "$out"
+}
+
+fuzz_smoke() {
+    # cargo-fuzz needs nightly features; use the nightly toolchain if present, else let the stable
+    # compiler accept them for this build only.
+    local toolchain=()
+    if rustup run nightly rustc --version >/dev/null 2>&1; then
+        toolchain=(+nightly)
+    else
+        export RUSTC_BOOTSTRAP=1
+    fi
+    local target
+    for target in decode_request decrypt_object; do
+        (cd fuzz && cargo "${toolchain[@]}" fuzz run --sanitizer none "$target" -- \
+            -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1) || return 1
+    done
+}
+
+step "setup" bash scripts/setup.sh
+step "rustfmt" cargo fmt --all --check
+step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "protocol builds for wasm32" cargo build --quiet -p s3gk-protocol --target wasm32-unknown-unknown
+step "rustdoc (broken links denied)" env RUSTDOCFLAGS="-D warnings" cargo doc --quiet --workspace --no-deps
+step "test vectors regenerate identically" vectors_unchanged
+step "cargo test" cargo test --workspace
+step "interop: python from the spec" interop
+step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
+
+printf '\n'
+if [ "$failed" -ne 0 ]; then
+    printf 'failed steps: %s\n' "${failures[*]}"
+fi
+printf 'steps: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
