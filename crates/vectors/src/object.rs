@@ -10,8 +10,14 @@ const BUCKET: &str = "acme-support-data";
 const KEY: &str = "tickets/4711/system-info.txt";
 const CHUNK: u32 = 32;
 
-fn master(label: &str, id: &str) -> MasterKey {
-    MasterKey::from_bytes(KeyId::new(id).unwrap(), seed(label))
+/// A master key and the seed label it was made from (so the vector can print its bytes).
+struct Master {
+    label: &'static str,
+    key: MasterKey,
+}
+
+fn master(label: &'static str, id: &str) -> Master {
+    Master { label, key: MasterKey::from_bytes(KeyId::new(id).unwrap(), seed(label)) }
 }
 
 fn plaintext(len: usize) -> Vec<u8> {
@@ -20,7 +26,7 @@ fn plaintext(len: usize) -> Vec<u8> {
 }
 
 fn seal(len: usize) -> Vec<u8> {
-    let k = master("master", "mk-1").object_key(BUCKET, KEY);
+    let k = master("master", "mk-1").key.object_key(BUCKET, KEY);
     object::encrypt(&k, seed(&format!("salt {len}")), CHUNK, &plaintext(len)).unwrap()
 }
 
@@ -42,20 +48,20 @@ struct Case<'a> {
     name: &'a str,
     intended: &'a str,
     comment: &'a str,
-    master: MasterKey,
+    master: Master,
     bucket: &'a str,
     key: &'a str,
     ciphertext: Vec<u8>,
 }
 
 fn case(c: Case<'_>) -> Result<Vector, String> {
-    let k = c.master.object_key(c.bucket, c.key);
+    let k = c.master.key.object_key(c.bucket, c.key);
     let result = object::decrypt(std::slice::from_ref(&k), &c.ciphertext);
     let actual = result.as_ref().map_or_else(|e| e.code(), |_| "ok");
     expect(c.name, c.intended, actual)?;
     let mut v = Vector::new("object", c.name, c.intended, c.comment)
-        .hex("master_key", seed(if c.master.id().as_str() == "mk-1" { "master" } else { "other master" }))
-        .field("master_key_id", c.master.id())
+        .hex("master_key", seed(c.master.label))
+        .field("master_key_id", c.master.key.id())
         .field("bucket", c.bucket)
         .hex("object_key", c.key.as_bytes())
         .hex("ciphertext", &c.ciphertext);
