@@ -1,0 +1,211 @@
+//! The audit log: one hash-chained entry per decision, signed checkpoints, durable before answering.
+//!
+//! Every authorization decision, granted or denied, becomes one [`AuditEntry`] in a SQLite database
+//! (WAL, `synchronous=FULL`). Entries are chained by SHA-256 ([`entry_hash`]) and the gatekeeper signs
+//! checkpoints of the head, so the customer can check offline with [`verify`] that nothing was
+//! edited or dropped. `docs/audit.md` is the normative description of the format.
+//!
+//! - [`AuditLog`]: the handle; behind it a dedicated writer thread that assigns sequence numbers and
+//!   commits appends in groups (one fsync per batch), answering each caller only once it is durable;
+//! - [`AuditLog::search`], [`export_jsonl`]: filtered reads for the CLI and the admin API;
+//! - [`verify()`]: the offline check of the chain and the checkpoints.
+//!
+//! This module must never answer an append before the entry is committed, never let a failed write
+//! look like a success (callers deny: fail closed), never build SQL from caller text (every value is
+//! bound), and never put stored data or internals into an error's `Display`.
+
+use core::fmt;
+use std::path::PathBuf;
+
+mod chain;
+mod json;
+mod log;
+mod search;
+mod store;
+mod verify;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use chain::{checkpoint_message, entry_hash, CHECKPOINT_LABEL, ENTRY_LABEL, GENESIS_HASH};
+pub use json::entry_json;
+pub use log::AuditLog;
+pub use search::{export_jsonl, SearchQuery, MAX_FILTER_LEN, MAX_SEARCH_LIMIT};
+pub use verify::{verify, verify_with_keys, VerifyFailure, VerifyProblem, VerifyReport};
+pub use writer::MAX_BATCH;
+
+/// Where the audit log lives and how often it is checkpointed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// The SQLite database file (created if missing, with its `-wal` and `-shm` companions).
+    pub path: PathBuf,
+    /// Sign a checkpoint whenever the committed sequence number crosses a multiple of this.
+    /// `0` disables automatic checkpoints (only [`AuditLog::checkpoint`] then writes them).
+    pub checkpoint_every: u64,
+    /// A cap on the database size in pages (`PRAGMA max_page_count`; pages are 4 KiB). When the
+    /// database is full, appends fail with [`AuditError::Unavailable`] and requests are refused.
+    /// SQLite will not lower the cap below the current size. `None`: no cap beyond SQLite's own.
+    pub max_db_pages: Option<u32>,
+}
+
+impl AuditSettings {
+    /// The default checkpoint interval, in entries.
+    pub const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
+
+    /// Settings for a database at `path`, with the default checkpoint interval and no size cap.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into(), checkpoint_every: Self::DEFAULT_CHECKPOINT_EVERY, max_db_pages: None }
+    }
+}
+
+/// What the gatekeeper decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Access was granted (a receipt and presigned URLs went out).
+    Granted,
+    /// Access was refused; the entry's `reason` says why.
+    Denied,
+}
+
+impl Decision {
+    /// `"granted"` or `"denied"`, as stored and searched.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Granted => "granted",
+            Decision::Denied => "denied",
+        }
+    }
+
+    /// The byte the entry hash covers: 1 for granted, 2 for denied.
+    pub fn hash_byte(self) -> u8 {
+        match self {
+            Decision::Granted => 1,
+            Decision::Denied => 2,
+        }
+    }
+
+    /// The inverse of [`Decision::as_str`].
+    pub fn from_text(s: &str) -> Option<Self> {
+        match s {
+            "granted" => Some(Decision::Granted),
+            "denied" => Some(Decision::Denied),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything the caller knows about one decision; the log adds the sequence number and hashes.
+///
+/// Strings are stored and hashed exactly as given (no normalisation). Empty strings are fine for
+/// what is not known (e.g. `operation` when the request did not parse).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEntry {
+    /// When the decision was made, Unix milliseconds.
+    pub time_ms: u64,
+    /// `"get"`, `"put"`, `"list_prefix"`, or `""` when the request did not parse.
+    pub operation: String,
+    /// The object key or prefix the request named (`""` if unparsed).
+    pub key: String,
+    /// The client IP as resolved by the gatekeeper.
+    pub client_ip: String,
+    /// ISO 3166-1 alpha-2 country of the client IP, if the lookup found one (`Some("")` is stored
+    /// as `None`).
+    pub country: Option<String>,
+    /// The `User-Agent` header as received (`""` if absent).
+    pub user_agent: String,
+    /// The `Origin` header as received (`""` if absent).
+    pub origin: String,
+    /// The vendor key id the request named (`""` if unparsed).
+    pub vendor_key_id: String,
+    /// The request's nonce, if it parsed.
+    pub nonce: Option<[u8; 16]>,
+    /// The request's `expires_at` (Unix seconds), if it parsed.
+    pub expires_at: Option<u64>,
+    /// Granted or denied.
+    pub decision: Decision,
+    /// The stable reason code of a denial, or `"granted"`.
+    pub reason: String,
+    /// The access request bytes exactly as received.
+    pub request: Vec<u8>,
+    /// The vendor's signature, if present.
+    pub vendor_signature: Option<[u8; 64]>,
+    /// The client's session signature, if present.
+    pub client_signature: Option<[u8; 64]>,
+    /// The gatekeeper's receipt signature (granted decisions).
+    pub gatekeeper_signature: Option<[u8; 64]>,
+}
+
+/// One committed entry of the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The sequence number: 1 for the first entry, then contiguous.
+    pub seq: u64,
+    /// What was decided, as the caller described it.
+    pub entry: NewEntry,
+    /// The previous entry's hash ([`GENESIS_HASH`] for seq 1).
+    pub prev_hash: [u8; 32],
+    /// This entry's hash, [`entry_hash`] of the fields above.
+    pub hash: [u8; 32],
+}
+
+/// Why the audit log could not do what was asked. `Display` never includes stored data.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuditError {
+    /// The entry could not be made durable (disk full, I/O error, writer stopped): refuse the request.
+    Unavailable,
+    /// The caller's entry builder panicked; nothing was written for it.
+    InvalidEntry,
+    /// The database could not be opened or initialised.
+    Open,
+    /// The stored log is inconsistent at this sequence number (run `verify`).
+    Corrupt {
+        /// The first sequence number found to be wrong.
+        seq: u64,
+    },
+    /// A read (search, nonce scan, export) failed.
+    Query,
+    /// The search parameters are refused; the text names the parameter.
+    BadQuery(&'static str),
+    /// Writing the export failed.
+    Export,
+}
+
+impl AuditError {
+    /// A stable code for HTTP answers, CLI output and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuditError::Unavailable => "audit_unavailable",
+            AuditError::InvalidEntry => "audit_invalid_entry",
+            AuditError::Open => "audit_open_failed",
+            AuditError::Corrupt { .. } => "audit_corrupt",
+            AuditError::Query => "audit_query_failed",
+            AuditError::BadQuery(_) => "audit_bad_query",
+            AuditError::Export => "audit_export_failed",
+        }
+    }
+}
+
+impl fmt::Display for AuditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuditError::Unavailable => f.write_str("the audit log cannot record the decision"),
+            AuditError::InvalidEntry => f.write_str("the audit entry could not be built"),
+            AuditError::Open => f.write_str("cannot open the audit log"),
+            AuditError::Corrupt { seq } => write!(f, "the audit log is inconsistent at seq {seq}; run verify"),
+            AuditError::Query => f.write_str("cannot read the audit log"),
+            AuditError::BadQuery(what) => write!(f, "invalid search parameter: {what}"),
+            AuditError::Export => f.write_str("cannot write the export"),
+        }
+    }
+}
+
+impl std::error::Error for AuditError {}

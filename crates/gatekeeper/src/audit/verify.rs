@@ -1,0 +1,191 @@
+//! Offline verification of an audit database: the chain, the sequence, and the signed checkpoints.
+//!
+//! [`verify`] reads the file read-only (safe while the gatekeeper runs), recomputes every entry
+//! hash from seq 1, and checks every checkpoint signature strictly against the key it is given. It
+//! reports the first problem in sequence order. It must never write to the database, never trust a
+//! stored hash it can recompute, and never report success for a log it could not read to the end.
+
+use core::fmt;
+use std::path::Path;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+
+use super::chain::{checkpoint_message, entry_hash, GENESIS_HASH};
+use super::store::{self, Checkpoint, ENTRY_COLUMNS};
+
+/// What a successful verification found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The number of entries (also the last seq).
+    pub entries: u64,
+    /// The hash of the last entry ([`GENESIS_HASH`] when empty).
+    pub head_hash: [u8; 32],
+    /// The number of checkpoints, all valid.
+    pub checkpoints: u64,
+    /// `(seq, time_ms)` of the last checkpoint, if any.
+    pub last_checkpoint: Option<(u64, u64)>,
+    /// Entries after the last checkpoint. Nothing here proves these were not cut off or rewritten:
+    /// compare with a checkpoint kept elsewhere (see `docs/audit.md`).
+    pub unchecked_tail: u64,
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} entries, head {}, {} checkpoints", self.entries, hex::encode(self.head_hash), self.checkpoints)?;
+        if let Some((seq, _)) = self.last_checkpoint {
+            write!(f, " (last at seq {seq})")?;
+        }
+        write!(f, "; {} entries after the last checkpoint", self.unchecked_tail)
+    }
+}
+
+/// The first problem found, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyFailure {
+    /// The first bad seq (`None` when the database could not be read at all).
+    pub seq: Option<u64>,
+    /// What is wrong there.
+    pub problem: VerifyProblem,
+}
+
+/// What [`verify`] found wrong.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyProblem {
+    /// The database cannot be opened or read, or is not an audit log.
+    Unreadable,
+    /// The entry with this seq is missing (a deleted row leaves a gap).
+    Missing,
+    /// Entries up to a checkpoint are missing at the end: the log was truncated.
+    Truncated,
+    /// A stored field has the wrong type or length; it names the column.
+    Malformed(&'static str),
+    /// `prev_hash` is not the hash of the previous entry (this entry or the previous was rewritten).
+    BrokenLink,
+    /// The stored hash is not the hash of the entry's content: the entry was edited.
+    HashMismatch,
+    /// A checkpoint's signature does not verify with the gatekeeper public key.
+    BadCheckpointSignature,
+    /// A checkpoint's head hash is not the hash of the entry at its seq.
+    CheckpointMismatch,
+}
+
+impl VerifyFailure {
+    fn at(seq: u64, problem: VerifyProblem) -> Self {
+        Self { seq: Some(seq), problem }
+    }
+
+    /// A stable code for scripts.
+    pub fn code(&self) -> &'static str {
+        match self.problem {
+            VerifyProblem::Unreadable => "audit_unreadable",
+            VerifyProblem::Missing => "audit_entry_missing",
+            VerifyProblem::Truncated => "audit_truncated",
+            VerifyProblem::Malformed(_) => "audit_entry_malformed",
+            VerifyProblem::BrokenLink => "audit_broken_link",
+            VerifyProblem::HashMismatch => "audit_hash_mismatch",
+            VerifyProblem::BadCheckpointSignature => "audit_bad_checkpoint_signature",
+            VerifyProblem::CheckpointMismatch => "audit_checkpoint_mismatch",
+        }
+    }
+}
+
+impl fmt::Display for VerifyFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(seq) = self.seq {
+            write!(f, "seq {seq}: ")?;
+        }
+        match self.problem {
+            VerifyProblem::Unreadable => f.write_str("cannot read the audit log"),
+            VerifyProblem::Missing => f.write_str("entry missing (deleted)"),
+            VerifyProblem::Truncated => {
+                f.write_str("entry missing: the log ends before a signed checkpoint (truncated)")
+            }
+            VerifyProblem::Malformed(column) => write!(f, "malformed {column}"),
+            VerifyProblem::BrokenLink => {
+                f.write_str("prev_hash does not link to the previous entry (this or the previous entry was rewritten)")
+            }
+            VerifyProblem::HashMismatch => f.write_str("content does not match its hash (edited)"),
+            VerifyProblem::BadCheckpointSignature => f.write_str("checkpoint signature does not verify"),
+            VerifyProblem::CheckpointMismatch => f.write_str("checkpoint head hash does not match the entry"),
+        }
+    }
+}
+
+impl std::error::Error for VerifyFailure {}
+
+/// Verifies the audit database at `db_path` against the gatekeeper's public key.
+pub fn verify(db_path: &Path, gatekeeper_public_key: &VerifyingKey) -> Result<VerifyReport, VerifyFailure> {
+    verify_with_keys(db_path, core::slice::from_ref(gatekeeper_public_key))
+}
+
+/// [`verify`] across a key rotation: each checkpoint must verify under one of `keys`.
+pub fn verify_with_keys(db_path: &Path, keys: &[VerifyingKey]) -> Result<VerifyReport, VerifyFailure> {
+    let unreadable = |e: rusqlite::Error| {
+        tracing::error!(path = %db_path.display(), error = %e, "cannot read the audit log");
+        VerifyFailure { seq: None, problem: VerifyProblem::Unreadable }
+    };
+    let conn = store::open_reader(db_path).map_err(unreadable)?;
+    // One read transaction: entries and checkpoints from the same snapshot.
+    let snapshot = conn.unchecked_transaction().map_err(unreadable)?;
+    let mut checkpoints = store::read_checkpoints(&snapshot)
+        .map_err(unreadable)?
+        .map_err(|m| VerifyFailure::at(m.seq, VerifyProblem::Malformed(m.field)))?;
+    checkpoints.sort_by_key(|c| c.seq);
+    let mut pending = checkpoints.iter().peekable();
+    let mut check_checkpoints_at = |seq: u64, hash: &[u8; 32]| -> Result<(), VerifyFailure> {
+        while let Some(cp) = pending.next_if(|cp| cp.seq <= seq) {
+            check_checkpoint(cp, hash, keys)?;
+        }
+        Ok(())
+    };
+    check_checkpoints_at(0, &GENESIS_HASH)?;
+
+    let mut stmt =
+        snapshot.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM audit_entries ORDER BY seq")).map_err(unreadable)?;
+    let mut rows = stmt.query([]).map_err(unreadable)?;
+    let mut prev = GENESIS_HASH;
+    let mut last = 0u64;
+    while let Some(row) = rows.next().map_err(unreadable)? {
+        let expected = last.saturating_add(1);
+        let e = match store::read_entry(row) {
+            Ok(e) if e.seq == expected => e,
+            Ok(_) => return Err(VerifyFailure::at(expected, VerifyProblem::Missing)),
+            Err(m) if m.seq == expected => return Err(VerifyFailure::at(m.seq, VerifyProblem::Malformed(m.field))),
+            Err(_) => return Err(VerifyFailure::at(expected, VerifyProblem::Missing)),
+        };
+        if e.prev_hash != prev {
+            return Err(VerifyFailure::at(e.seq, VerifyProblem::BrokenLink));
+        }
+        if entry_hash(e.seq, &e.prev_hash, &e.entry) != e.hash {
+            return Err(VerifyFailure::at(e.seq, VerifyProblem::HashMismatch));
+        }
+        check_checkpoints_at(e.seq, &e.hash)?;
+        prev = e.hash;
+        last = e.seq;
+    }
+    if pending.peek().is_some() {
+        return Err(VerifyFailure::at(last.saturating_add(1), VerifyProblem::Truncated));
+    }
+    let last_checkpoint = checkpoints.last().map(|c| (c.seq, c.time_ms));
+    Ok(VerifyReport {
+        entries: last,
+        head_hash: prev,
+        checkpoints: u64::try_from(checkpoints.len()).unwrap_or(u64::MAX),
+        last_checkpoint,
+        unchecked_tail: last.saturating_sub(last_checkpoint.map_or(0, |c| c.0)),
+    })
+}
+
+/// Checks one checkpoint whose seq has been reached; `hash` is the entry hash at `cp.seq`.
+fn check_checkpoint(cp: &Checkpoint, hash: &[u8; 32], keys: &[VerifyingKey]) -> Result<(), VerifyFailure> {
+    let message = checkpoint_message(&cp.gatekeeper_id, cp.seq, &cp.head_hash, cp.time_ms);
+    let signature = Signature::from_bytes(&cp.signature);
+    if !keys.iter().any(|key| key.verify_strict(&message, &signature).is_ok()) {
+        return Err(VerifyFailure::at(cp.seq, VerifyProblem::BadCheckpointSignature));
+    }
+    if cp.head_hash != *hash {
+        return Err(VerifyFailure::at(cp.seq, VerifyProblem::CheckpointMismatch));
+    }
+    Ok(())
+}
