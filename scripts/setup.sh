@@ -29,7 +29,23 @@ ensure_cargo_fuzz() {
     fi
 }
 
+ensure_geo_db() {
+    # The country database the gatekeeper's geo tests and the dev stack read: the npm package
+    # @ip-location-db/geo-whois-asn-country-mmdb, pinned in package.json and package-lock.json.
+    local root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    if [ ! -f "$root/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" ]; then
+        if ! command -v npm >/dev/null 2>&1; then
+            log "installing Node.js and npm from Debian"
+            apt-get update -qq && apt-get install -y -qq nodejs npm
+        fi
+        log "installing the geo database from npm"
+        (cd "$root" && npm install --no-audit --no-fund)
+    fi
+}
+
 ensure_rust_target
 ensure_python_packages
 ensure_cargo_fuzz
+ensure_geo_db
 log "ready"
