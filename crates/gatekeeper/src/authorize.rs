@@ -1,0 +1,428 @@
+//! The authorize pipeline: the checks of `docs/protocol.md` section 5, in order, then the answer.
+//!
+//! 1–6 decode, audience, key, time window, vendor and client signatures ([`Authorization::verify`]);
+//! 7 client IP; 8 ACL ([`VerifiedRequest::check_acl`]); 9 replay; 10 durable audit append; 11 the
+//! signed receipt, presigned URLs and per-object key material. Every decision, granted or denied,
+//! is appended to the audit log. A grant is answered only after its entries are durable; if they
+//! cannot be written the request is refused (fail closed). Nothing here logs a key, a signature
+//! or a presigned URL.
+//!
+//! [`VerifiedRequest::check_acl`]: s3gk_protocol::sign::VerifiedRequest::check_acl
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use s3gk_protocol::error::{DecodeError, DecodeProblem, Field};
+use s3gk_protocol::sign::{Authorization, Grant, SignedReceipt};
+use s3gk_protocol::{AccessRequest, Denial, Operation};
+
+use crate::audit::{AuditLog, Decision, NewEntry};
+use crate::client_ip;
+use crate::config::Settings;
+use crate::geo::Geo;
+use crate::metrics::Metrics;
+use crate::replay::ReplayCache;
+use crate::s3::{PresignedRequest, S3Client, S3Error};
+
+/// Longest user agent or origin kept in the audit log, in bytes.
+const MAX_CALLER_TEXT: usize = 512;
+
+/// Everything the gatekeeper needs to decide: configuration and the services around the checks.
+pub struct Gatekeeper {
+    /// The validated configuration.
+    pub settings: Settings,
+    /// Country lookup.
+    pub geo: Geo,
+    /// Nonces already used.
+    pub replay: ReplayCache,
+    /// The audit log.
+    pub audit: AuditLog,
+    /// Presigning and listing.
+    pub s3: S3Client,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+}
+
+/// What the HTTP layer knows about who is calling.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The socket peer (or, on Lambda, the source IP of the request context).
+    pub peer: IpAddr,
+    /// Every `X-Forwarded-For` header value, in order.
+    pub forwarded_for: Vec<String>,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// The `Origin` header.
+    pub origin: String,
+}
+
+/// The body of `POST /v1/authorize`. Binary fields are standard base64 with padding.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeRequest {
+    /// The encoded access request, exactly as signed.
+    pub request: String,
+    /// The vendor key that signed.
+    pub vendor_key_id: String,
+    /// The vendor's signature.
+    pub vendor_signature: String,
+    /// The client session key's signature.
+    pub client_signature: String,
+}
+
+/// The answer to a granted request.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuthorizeResponse {
+    /// Always `granted`.
+    pub decision: &'static str,
+    /// This gatekeeper's id.
+    pub gatekeeper_id: String,
+    /// The bucket the URLs point into.
+    pub bucket: String,
+    /// The signed receipt.
+    pub receipt: ReceiptJson,
+    /// One entry per object: the object for get and put, every listed object for a prefix read.
+    pub objects: Vec<ObjectGrant>,
+}
+
+/// A signed receipt in JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReceiptJson {
+    /// The encoded receipt (base64).
+    pub bytes: String,
+    /// The gatekeeper's signature (base64).
+    pub signature: String,
+    /// The gatekeeper key that signed.
+    pub key_id: String,
+    /// The audit sequence number of the decision.
+    pub sequence: u64,
+}
+
+/// Access to one object.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectGrant {
+    /// The object key.
+    pub key: String,
+    /// The stored size, for listed objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// The audit sequence number of this object's entry.
+    pub sequence: u64,
+    /// `GET` or `PUT`.
+    pub method: &'static str,
+    /// The presigned URL.
+    pub url: String,
+    /// Headers the client must send with the request (they are signed).
+    pub headers: Vec<[String; 2]>,
+    /// When the URL stops working (Unix seconds).
+    pub expires_at: u64,
+    /// Per-object keys, one per master key id that may have encrypted the object.
+    pub key_material: Vec<KeyMaterial>,
+}
+
+/// One per-object key (never a master key).
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyMaterial {
+    /// The master key it derives from.
+    pub master_key_id: String,
+    /// The 32-byte per-object key (base64).
+    pub key: String,
+}
+
+/// Why a request was refused.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum Refusal {
+    /// A protocol check refused it.
+    Denied(Denial),
+    /// `X-Forwarded-For` from a trusted proxy could not be parsed.
+    ForwardedFor,
+    /// S3 could not be reached or answered with an error while building the answer.
+    S3(S3Error),
+}
+
+impl Refusal {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Denied(d) => d.code(),
+            Refusal::ForwardedFor => "malformed_forwarded_for",
+            Refusal::S3(e) => e.code(),
+        }
+    }
+
+    /// A short message for the client.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Denied(d) => d.to_string(),
+            Refusal::ForwardedFor => "the X-Forwarded-For header from a trusted proxy is malformed".into(),
+            Refusal::S3(e) => e.to_string(),
+        }
+    }
+}
+
+impl From<Denial> for Refusal {
+    fn from(d: Denial) -> Self {
+        Refusal::Denied(d)
+    }
+}
+
+/// The facts recorded with every audit entry of one call.
+struct Facts {
+    time_ms: u64,
+    client_ip: String,
+    country: Option<String>,
+    user_agent: String,
+    origin: String,
+}
+
+/// Runs the whole pipeline for one call at time `now`.
+pub async fn authorize(
+    gk: &Gatekeeper,
+    caller: &Caller,
+    body: &AuthorizeRequest,
+    now: SystemTime,
+) -> Result<AuthorizeResponse, Refusal> {
+    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now_secs = since_epoch.as_secs();
+    let forwarded: Vec<&str> = caller.forwarded_for.iter().map(String::as_str).collect();
+    let client_ip = client_ip::resolve(caller.peer, &forwarded, &gk.settings.trusted_proxies);
+    let seen_ip = client_ip.as_ref().map_or(caller.peer, |ip| *ip);
+    let country = gk.geo.country(seen_ip);
+    let facts = Facts {
+        time_ms: u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX),
+        client_ip: seen_ip.to_string(),
+        country: country.map(|c| c.to_string()),
+        user_agent: truncate(&caller.user_agent),
+        origin: truncate(&caller.origin),
+    };
+
+    let decided = parse(body).and_then(|auth| {
+        let verified = auth.verify(&gk.settings.verify, now_secs)?;
+        let ip = client_ip.map_err(|_| Refusal::ForwardedFor)?;
+        let grant = verified.check_acl(&gk.settings.acl, ip, country)?;
+        let req = grant.verified().request();
+        let until = gk.settings.verify.time.remember_nonce_until(req.expires_at);
+        gk.replay.check_and_insert(req.nonce, until, now_secs)?;
+        Ok(grant)
+    });
+    let grant = match decided {
+        Ok(grant) => grant,
+        Err(refusal) => return Err(deny(gk, &facts, body, refusal).await),
+    };
+    match answer(gk, &facts, &grant, now).await {
+        Ok(response) => Ok(response),
+        Err(Refusal::S3(e)) => Err(deny(gk, &facts, body, Refusal::S3(e)).await),
+        Err(other) => Err(other),
+    }
+}
+
+/// Step 1's transport half: base64 and signature lengths. Failures name the field.
+fn parse(body: &AuthorizeRequest) -> Result<Authorization, Refusal> {
+    let malformed = |field| Refusal::Denied(Denial::Malformed(DecodeError::new(field, DecodeProblem::InvalidValue)));
+    let request = B64.decode(&body.request).map_err(|_| malformed(Field::Request))?;
+    let signature = |text: &str, field| -> Result<[u8; 64], Refusal> {
+        B64.decode(text).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()).ok_or_else(|| malformed(field))
+    };
+    Ok(Authorization {
+        request,
+        vendor_key_id: body.vendor_key_id.clone(),
+        vendor_signature: signature(&body.vendor_signature, Field::VendorSignature)?,
+        client_signature: signature(&body.client_signature, Field::ClientSignature)?,
+    })
+}
+
+/// Records a refusal and returns it. If even the denial cannot be audited, the request is still
+/// refused; the failure is logged for the operator.
+async fn deny(gk: &Gatekeeper, facts: &Facts, body: &AuthorizeRequest, refusal: Refusal) -> Refusal {
+    let raw = B64.decode(&body.request).unwrap_or_default();
+    let request = AccessRequest::decode(&raw).ok();
+    let entry = NewEntry {
+        time_ms: facts.time_ms,
+        operation: request.as_ref().map(|r| r.operation.kind().name().to_owned()).unwrap_or_default(),
+        key: request.as_ref().map(|r| r.key.clone()).unwrap_or_default(),
+        client_ip: facts.client_ip.clone(),
+        country: facts.country.clone(),
+        user_agent: facts.user_agent.clone(),
+        origin: facts.origin.clone(),
+        vendor_key_id: truncate(&body.vendor_key_id),
+        nonce: request.as_ref().map(|r| r.nonce),
+        expires_at: request.as_ref().map(|r| r.expires_at),
+        decision: Decision::Denied,
+        reason: refusal.code().to_owned(),
+        request: raw,
+        vendor_signature: B64.decode(&body.vendor_signature).ok().and_then(|b| b.try_into().ok()),
+        client_signature: B64.decode(&body.client_signature).ok().and_then(|b| b.try_into().ok()),
+        gatekeeper_signature: None,
+    };
+    if let Err(e) = gk.audit.append(move |_| entry).await {
+        tracing::error!(code = e.code(), "could not audit a denial; the request is refused anyway");
+    }
+    refusal
+}
+
+/// Builds the answer for a grant and makes it durable: list (for a prefix), presign, audit, sign.
+async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) -> Result<AuthorizeResponse, Refusal> {
+    let req = grant.verified().request();
+    let mut objects: Vec<(String, Option<u64>, PresignedRequest)> = Vec::new();
+    match &req.operation {
+        Operation::Get => objects.push((req.key.clone(), None, gk.s3.presign_get(&req.key, now).map_err(Refusal::S3)?)),
+        Operation::Put { content_length, sha256 } => {
+            let put = gk.s3.presign_put(&req.key, *content_length, *sha256, now).map_err(Refusal::S3)?;
+            objects.push((req.key.clone(), None, put));
+        }
+        Operation::ListPrefix => {
+            let listed = gk.s3.list_objects(&req.key, gk.settings.limits.max_list_objects).await.map_err(Refusal::S3)?;
+            for object in listed {
+                let url = gk.s3.presign_get(&object.key, now).map_err(Refusal::S3)?;
+                objects.push((object.key, Some(object.size), url));
+            }
+        }
+        _ => return Err(Refusal::Denied(Denial::Malformed(DecodeError::new(Field::Operation, DecodeProblem::InvalidValue)))),
+    }
+
+    let signed: Arc<Mutex<Option<SignedReceipt>>> = Arc::new(Mutex::new(None));
+    let receipt_seq = {
+        let (grant, slot) = (grant.clone(), signed.clone());
+        let key = gk.settings.signing_key.clone();
+        let key_id = gk.settings.signing_key_id.clone();
+        let decided_at = facts.time_ms / 1000;
+        let mut entry = granted_entry(facts, grant.verified().authorization(), req, &req.key);
+        queue(&gk.audit, move |seq| {
+            let receipt = grant.receipt(seq, decided_at).sign(&key, &key_id);
+            entry.gatekeeper_signature = Some(receipt.signature);
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(receipt);
+            entry
+        })
+    };
+    // A prefix read audits each object too; all entries are queued together so they share commits.
+    let per_object = (req.operation == Operation::ListPrefix).then(|| {
+        objects
+            .iter()
+            .map(|(key, _, _)| {
+                let entry = granted_entry(facts, grant.verified().authorization(), req, key);
+                queue(&gk.audit, move |_| entry)
+            })
+            .collect::<Vec<_>>()
+    });
+    let receipt_seq = durable(receipt_seq).await?;
+    let mut sequences = Vec::with_capacity(objects.len());
+    match per_object {
+        Some(appends) => {
+            for append in appends {
+                sequences.push(durable(append).await?);
+            }
+        }
+        None => sequences.resize(objects.len(), receipt_seq),
+    }
+    let receipt = signed
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .ok_or(Refusal::Denied(Denial::AuditUnavailable))?;
+
+    let bucket = gk.settings.s3.bucket.clone();
+    // New uploads use the current (first) master key; reads get every key the object may use.
+    let master_keys = match req.operation {
+        Operation::Put { .. } => gk.settings.master_keys.first().map(std::slice::from_ref).unwrap_or_default(),
+        _ => gk.settings.master_keys.as_slice(),
+    };
+    let objects = objects
+        .into_iter()
+        .zip(sequences)
+        .map(|((key, size, url), sequence)| ObjectGrant {
+            key_material: master_keys
+                .iter()
+                .map(|mk| KeyMaterial {
+                    master_key_id: mk.id().to_string(),
+                    key: B64.encode(mk.object_key(&bucket, &key).as_bytes()),
+                })
+                .collect(),
+            key,
+            size,
+            sequence,
+            method: url.method,
+            url: url.url,
+            headers: url.headers.into_iter().map(|(n, v)| [n, v]).collect(),
+            expires_at: url.expires_at,
+        })
+        .collect();
+    Ok(AuthorizeResponse {
+        decision: "granted",
+        gatekeeper_id: gk.settings.gatekeeper_id.clone(),
+        bucket,
+        receipt: ReceiptJson {
+            bytes: B64.encode(&receipt.bytes),
+            signature: B64.encode(receipt.signature),
+            key_id: receipt.key_id.to_string(),
+            sequence: receipt_seq,
+        },
+        objects,
+    })
+}
+
+/// Queues an append now, so several appends of one answer share group commits.
+fn queue<F>(audit: &AuditLog, make: F) -> tokio::task::JoinHandle<Result<u64, crate::audit::AuditError>>
+where
+    F: FnOnce(u64) -> NewEntry + Send + 'static,
+{
+    let audit = audit.clone();
+    tokio::spawn(async move { audit.append(make).await })
+}
+
+/// Waits for a queued append; any failure refuses the request (fail closed).
+async fn durable(
+    append: tokio::task::JoinHandle<Result<u64, crate::audit::AuditError>>,
+) -> Result<u64, Refusal> {
+    match append.await {
+        Ok(Ok(seq)) => Ok(seq),
+        Ok(Err(e)) => {
+            tracing::error!(code = e.code(), "audit append failed; refusing the request");
+            Err(Refusal::Denied(Denial::AuditUnavailable))
+        }
+        Err(_) => {
+            tracing::error!("audit append task ended abnormally; refusing the request");
+            Err(Refusal::Denied(Denial::AuditUnavailable))
+        }
+    }
+}
+
+fn granted_entry(facts: &Facts, auth: &Authorization, req: &AccessRequest, key: &str) -> NewEntry {
+    NewEntry {
+        time_ms: facts.time_ms,
+        operation: req.operation.kind().name().to_owned(),
+        key: key.to_owned(),
+        client_ip: facts.client_ip.clone(),
+        country: facts.country.clone(),
+        user_agent: facts.user_agent.clone(),
+        origin: facts.origin.clone(),
+        vendor_key_id: auth.vendor_key_id.clone(),
+        nonce: Some(req.nonce),
+        expires_at: Some(req.expires_at),
+        decision: Decision::Granted,
+        reason: "granted".to_owned(),
+        request: auth.request.clone(),
+        vendor_signature: Some(auth.vendor_signature),
+        client_signature: Some(auth.client_signature),
+        gatekeeper_signature: None,
+    }
+}
+
+/// Keeps at most [`MAX_CALLER_TEXT`] bytes, cut at a character boundary.
+fn truncate(text: &str) -> String {
+    let mut end = text.len().min(MAX_CALLER_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default().to_owned()
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,137 @@
+//! Nonces already used: check 9 of `docs/protocol.md`.
+//!
+//! A nonce is remembered until its request's `expires_at + max_skew`; after that the time-window
+//! check alone refuses the request, so the nonce can be forgotten. Check-and-insert is atomic per
+//! nonce, so two concurrent copies of one request cannot both pass. After a restart the cache is
+//! warmed from the audit log's unexpired grants, so a restart does not reopen the replay window.
+//!
+//! Memory: one entry (about 40 bytes) per granted request still inside its window; at the default
+//! window of 6 minutes and 5,000 grants per second that is under 100 MB. This module must never
+//! forget an unexpired nonce.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use s3gk_protocol::Denial;
+
+const SHARDS: usize = 16;
+/// Purge a shard's expired nonces once it has taken this many inserts since the last purge.
+const PURGE_EVERY: u32 = 4096;
+
+#[derive(Default)]
+struct Shard {
+    until: HashMap<[u8; 16], u64>,
+    inserts_since_purge: u32,
+}
+
+/// Seen nonces, sharded to keep lock contention low.
+pub struct ReplayCache {
+    shards: [Mutex<Shard>; SHARDS],
+}
+
+impl Default for ReplayCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReplayCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self { shards: std::array::from_fn(|_| Mutex::new(Shard::default())) }
+    }
+
+    fn shard(&self, nonce: &[u8; 16]) -> &Mutex<Shard> {
+        // Nonces are random, so any byte spreads them evenly.
+        let index = usize::from(nonce[0]) % SHARDS;
+        self.shards.get(index).expect("the index is reduced modulo SHARDS")
+    }
+
+    /// Refuses a nonce seen before whose memory has not run out; otherwise remembers it until
+    /// `until` (Unix seconds). `now` is the gatekeeper's clock.
+    pub fn check_and_insert(&self, nonce: [u8; 16], until: u64, now: u64) -> Result<(), Denial> {
+        let mut shard = self.shard(&nonce).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(&seen_until) = shard.until.get(&nonce) {
+            if seen_until >= now {
+                return Err(Denial::Replay);
+            }
+        }
+        shard.until.insert(nonce, until);
+        shard.inserts_since_purge += 1;
+        if shard.inserts_since_purge >= PURGE_EVERY {
+            shard.until.retain(|_, &mut u| u >= now);
+            shard.inserts_since_purge = 0;
+        }
+        Ok(())
+    }
+
+    /// Remembers nonces read back from the audit log at start-up.
+    pub fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>) {
+        for (nonce, until) in nonces {
+            let mut shard = self.shard(&nonce).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let entry = shard.until.entry(nonce).or_insert(until);
+            *entry = (*entry).max(until);
+        }
+    }
+
+    /// How many nonces are remembered (expired ones not yet purged included).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).until.len()).sum()
+    }
+
+    /// True when no nonce is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nonce_is_refused_until_it_expires() {
+        let cache = ReplayCache::new();
+        assert_eq!(cache.check_and_insert([1; 16], 100, 50), Ok(()));
+        assert_eq!(cache.check_and_insert([1; 16], 100, 60), Err(Denial::Replay));
+        assert_eq!(cache.check_and_insert([1; 16], 100, 100), Err(Denial::Replay));
+        // Past its memory the time-window check refuses the request; the cache may forget.
+        assert_eq!(cache.check_and_insert([1; 16], 300, 101), Ok(()));
+        assert_eq!(cache.check_and_insert([2; 16], 100, 60), Ok(()));
+    }
+
+    #[test]
+    fn warm_start_refuses_audited_nonces() {
+        let cache = ReplayCache::new();
+        cache.warm([([7; 16], 500)]);
+        assert_eq!(cache.check_and_insert([7; 16], 500, 400), Err(Denial::Replay));
+    }
+
+    #[test]
+    fn purging_keeps_live_nonces() {
+        let cache = ReplayCache::new();
+        cache.check_and_insert([0; 16], 1_000_000, 0).unwrap();
+        for i in 0..(PURGE_EVERY * 2) {
+            let mut n = [0u8; 16];
+            n[0] = 0; // same shard as the live nonce
+            n[1..5].copy_from_slice(&i.to_be_bytes());
+            n[5] = 1;
+            cache.check_and_insert(n, 10, 20).unwrap_or(());
+        }
+        assert_eq!(cache.check_and_insert([0; 16], 1_000_000, 30), Err(Denial::Replay));
+        assert!(cache.len() < usize::try_from(PURGE_EVERY).unwrap() + 2);
+    }
+
+    #[test]
+    fn concurrent_copies_of_one_nonce_pass_once() {
+        let cache = std::sync::Arc::new(ReplayCache::new());
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let c = cache.clone();
+                std::thread::spawn(move || c.check_and_insert([9; 16], 100, 1).is_ok())
+            })
+            .collect();
+        let passed = handles.into_iter().map(|h| h.join().unwrap()).filter(|ok| *ok).count();
+        assert_eq!(passed, 1);
+    }
+}

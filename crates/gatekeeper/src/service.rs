@@ -1,0 +1,60 @@
+//! Assembles a running gatekeeper from validated settings.
+//!
+//! Opens the country database, the audit log and the S3 client, and warms the replay cache from
+//! the audit log's unexpired grants, so a restart never reopens a replay window. Fails with a
+//! message naming the part that could not start; never starts half-configured.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::audit::{AuditError, AuditLog};
+use crate::authorize::{unix_secs, Gatekeeper};
+use crate::config::Settings;
+use crate::geo::{Geo, GeoError};
+use crate::metrics::Metrics;
+use crate::replay::ReplayCache;
+use crate::s3::{S3Client, S3Error};
+
+/// Why the gatekeeper could not start.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum StartError {
+    /// The country database could not be opened.
+    Geo(GeoError),
+    /// The audit log could not be opened or read.
+    Audit(AuditError),
+    /// The S3 client could not be built.
+    S3(S3Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Geo(e) => write!(f, "country database: {e}"),
+            StartError::Audit(e) => write!(f, "audit log: {e}"),
+            StartError::S3(e) => write!(f, "s3: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Builds the shared state the HTTP layer serves.
+pub fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
+    let geo = Geo::open(&settings.geo).map_err(StartError::Geo)?;
+    let audit = AuditLog::open(
+        &settings.audit,
+        settings.signing_key.clone(),
+        settings.signing_key_id.clone(),
+        settings.gatekeeper_id.clone(),
+    )
+    .map_err(StartError::Audit)?;
+    let replay = ReplayCache::new();
+    let now = unix_secs(SystemTime::now());
+    let skew = settings.verify.time.max_skew();
+    let nonces = audit.unexpired_nonces(now.saturating_sub(skew)).map_err(StartError::Audit)?;
+    replay.warm(nonces.into_iter().map(|(nonce, expires_at)| (nonce, expires_at.saturating_add(skew))));
+    let s3 = S3Client::new(settings.s3.clone()).map_err(StartError::S3)?;
+    Ok(Arc::new(Gatekeeper { settings, geo, replay, audit, s3, metrics: Metrics::default() }))
+}
