@@ -22,6 +22,14 @@ ensure_python_packages() {
     fi
 }
 
+ensure_cfn_lint() {
+    # Validates deploy/template.yaml (the SAM/CloudFormation deployment).
+    if ! command -v cfn-lint >/dev/null 2>&1; then
+        log "installing cfn-lint from PyPI"
+        python3 -m pip install --quiet --disable-pip-version-check 'cfn-lint>=1.20'
+    fi
+}
+
 ensure_cargo_fuzz() {
     if ! command -v cargo-fuzz >/dev/null 2>&1; then
         log "installing cargo-fuzz from crates.io"
@@ -47,5 +55,6 @@ ensure_geo_db() {
 ensure_rust_target
 ensure_python_packages
 ensure_cargo_fuzz
+ensure_cfn_lint
 ensure_geo_db
 log "ready"

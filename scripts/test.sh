@@ -58,12 +58,13 @@ fuzz_smoke() {
 
 step "setup" bash scripts/setup.sh
 step "rustfmt" cargo fmt --all --check
-step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "clippy" cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 step "protocol builds for wasm32" cargo build --quiet -p s3gk-protocol --target wasm32-unknown-unknown
 step "rustdoc (broken links denied)" env RUSTDOCFLAGS="-D warnings" cargo doc --quiet --workspace --no-deps
 step "test vectors regenerate identically" vectors_unchanged
-step "cargo test" cargo test --workspace
+step "cargo test" cargo test --workspace --all-features
 step "interop: python from the spec" interop
+step "deployment template (cfn-lint)" cfn-lint deploy/template.yaml
 step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
 
 printf '\n'

@@ -3,17 +3,20 @@
 //! The client address is the API Gateway request context's `sourceIp`, the only address on
 //! Lambda that a client cannot choose. `X-Forwarded-For` is then resolved exactly as on a server:
 //! it counts only if that source is a configured trusted proxy. A request without a source IP is
-//! refused, never guessed.
+//! refused with `no_source_ip`, never guessed.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use tower::ServiceExt as _;
 
 use crate::authorize::Gatekeeper;
-use crate::http::{app, PeerAddr};
+use crate::http::{app, ApiError, PeerAddr};
 
 /// The source IP from an API Gateway request context.
 fn source_ip(req: &Request) -> Option<IpAddr> {
@@ -25,20 +28,39 @@ fn source_ip(req: &Request) -> Option<IpAddr> {
     ip?.parse().ok()
 }
 
+/// Answers one Lambda invocation with `router`.
+pub async fn handle(router: Router, req: Request) -> Response {
+    let Some(peer) = source_ip(&req) else {
+        let msg = "the request context has no source IP; only API Gateway REST and HTTP API events are served";
+        return ApiError::new(StatusCode::BAD_REQUEST, "no_source_ip", msg).into_response();
+    };
+    // API Gateway REST events carry the stage in the URI lambda_http builds; route on the path the
+    // client sent (`raw_http_path`), keeping the query string.
+    let raw_path = req.raw_http_path().to_owned();
+    let (mut parts, body) = req.into_parts();
+    if !raw_path.is_empty() {
+        let path_and_query = match parts.uri.query() {
+            Some(q) => format!("{raw_path}?{q}"),
+            None => raw_path,
+        };
+        if let Ok(uri) = axum::http::Uri::builder().path_and_query(path_and_query).build() {
+            parts.uri = uri;
+        }
+    }
+    let mut req = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+    req.extensions_mut().insert(PeerAddr(peer));
+    match router.oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
 /// Serves Lambda invocations until the runtime stops.
 pub async fn run(gk: Arc<Gatekeeper>) -> Result<(), lambda_http::Error> {
     let router = app(gk);
     lambda_http::run(tower::service_fn(move |req: Request| {
         let router = router.clone();
-        async move {
-            let peer = source_ip(&req);
-            let (parts, body) = req.into_parts();
-            let mut req = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
-            if let Some(ip) = peer {
-                req.extensions_mut().insert(PeerAddr(ip));
-            }
-            router.oneshot(req).await
-        }
+        async move { Ok::<_, std::convert::Infallible>(handle(router, req).await) }
     }))
     .await
 }

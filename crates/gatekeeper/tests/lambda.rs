@@ -1,0 +1,97 @@
+//! The Lambda adapter with real API Gateway event payloads: REST API (v1) and HTTP API (v2).
+//! Run with `cargo test -p s3gk-gatekeeper --features lambda --test lambda`.
+#![cfg(feature = "lambda")]
+
+mod common;
+
+use common::*;
+use http_body_util::BodyExt as _;
+use s3gk_gatekeeper::{http, lambda};
+use s3gk_protocol::Operation;
+use serde_json::{json, Value};
+
+fn rest_event(body: &Value, source_ip: Option<&str>) -> String {
+    let mut identity = json!({});
+    if let Some(ip) = source_ip {
+        identity = json!({ "sourceIp": ip });
+    }
+    json!({
+        "resource": "/{proxy+}",
+        "path": "/v1/authorize",
+        "httpMethod": "POST",
+        "headers": { "content-type": "application/json", "x-forwarded-for": "8.8.8.8" },
+        "multiValueHeaders": { "content-type": ["application/json"], "x-forwarded-for": ["8.8.8.8"] },
+        "queryStringParameters": null,
+        "multiValueQueryStringParameters": null,
+        "pathParameters": { "proxy": "v1/authorize" },
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012", "resourceId": "abc", "stage": "prod", "requestId": "r1",
+            "identity": identity, "resourcePath": "/{proxy+}", "httpMethod": "POST", "apiId": "api",
+            "path": "/prod/v1/authorize", "protocol": "HTTP/1.1", "requestTimeEpoch": 0
+        },
+        "body": body.to_string(),
+        "isBase64Encoded": false
+    })
+    .to_string()
+}
+
+fn http_api_event(body: &Value, source_ip: &str) -> String {
+    json!({
+        "version": "2.0",
+        "routeKey": "ANY /{proxy+}",
+        "rawPath": "/v1/authorize",
+        "rawQueryString": "",
+        "headers": { "content-type": "application/json" },
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "example.com", "domainPrefix": "example",
+            "http": { "method": "POST", "path": "/v1/authorize", "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "test" },
+            "requestId": "r2", "routeKey": "ANY /{proxy+}", "stage": "$default", "time": "29/Nov/2026:09:00:00 +0000", "timeEpoch": 0
+        },
+        "body": body.to_string(),
+        "isBase64Encoded": false
+    })
+    .to_string()
+}
+
+async fn invoke(stack: &Stack, event: &str) -> (u16, Value) {
+    let req = lambda_http::request::from_str(event).expect("a valid API Gateway event");
+    let response = lambda::handle(http::app(stack.gk.clone()), req).await;
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn receipt_ip(answer: &Value) -> String {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(answer["receipt"]["bytes"].as_str().unwrap()).unwrap();
+    s3gk_protocol::sign::Receipt::decode(&bytes).unwrap().client_ip().to_string()
+}
+
+#[tokio::test]
+async fn rest_and_http_api_events_use_the_context_source_ip() {
+    let stack = Stack::start(Options::default()).await;
+    let client = stack.client(None);
+
+    // REST API: the X-Forwarded-For header names a US address, but the source is not a trusted
+    // proxy, so the context's loopback source IP is the client.
+    let body = client.signed(&client.request(Operation::Get, "tickets/1/a"));
+    let (status, answer) = invoke(&stack, &rest_event(&body, Some("127.0.0.9"))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(receipt_ip(&answer), "127.0.0.9");
+
+    let body = client.signed(&client.request(Operation::Get, "tickets/1/b"));
+    let (status, answer) = invoke(&stack, &http_api_event(&body, "127.0.0.8")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(receipt_ip(&answer), "127.0.0.8");
+
+    // A public source address outside the allowed countries is denied like on a server.
+    let body = client.signed(&client.request(Operation::Get, "tickets/1/c"));
+    let (status, answer) = invoke(&stack, &http_api_event(&body, "133.11.0.1")).await;
+    assert_eq!((status, code(&answer)), (403, "acl_denied_country"));
+
+    let body = client.signed(&client.request(Operation::Get, "tickets/1/d"));
+    let (status, answer) = invoke(&stack, &rest_event(&body, None)).await;
+    assert_eq!((status, code(&answer)), (400, "no_source_ip"));
+    stack.stop().await;
+}
