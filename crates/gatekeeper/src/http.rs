@@ -65,7 +65,7 @@ impl From<&Refusal> for ApiError {
         use s3gk_protocol::Denial;
         let status = match r {
             Refusal::Denied(Denial::Malformed(_)) | Refusal::ForwardedFor => StatusCode::BAD_REQUEST,
-            Refusal::Denied(Denial::AuditUnavailable) => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Denied(Denial::AuditUnavailable) | Refusal::ReplayUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::Denied(_) => StatusCode::FORBIDDEN,
             Refusal::S3(_) => StatusCode::BAD_GATEWAY,
         };
@@ -120,6 +120,9 @@ async fn info(State(gk): State<Arc<Gatekeeper>>) -> Json<serde_json::Value> {
             "key_id": s.signing_key_id.as_str(),
             "public_key": B64.encode(s.signing_key.verifying_key().as_bytes()),
         }],
+        // New uploads are encrypted under this master key id; a client needs it to compute the
+        // ciphertext length it binds into a put request (the id is not secret).
+        "upload_master_key_id": s.master_keys.first().map(|k| k.id().to_string()),
         "limits": {
             "max_lifetime_secs": s.verify.time.max_lifetime(),
             "max_skew_secs": s.verify.time.max_skew(),

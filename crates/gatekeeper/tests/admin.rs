@@ -90,6 +90,7 @@ async fn info_health_and_metrics() {
     let info: serde_json::Value = client.http.get(format!("{}/v1/info", stack.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["gatekeeper_id"], GATEKEEPER_ID);
     assert_eq!(info["protocol_versions"][0], 1);
+    assert_eq!(info["upload_master_key_id"], "mk-2", "the first configured master key encrypts uploads");
     use base64::Engine as _;
     let key = base64::engine::general_purpose::STANDARD.encode(stack.gatekeeper_key.verifying_key().as_bytes());
     assert_eq!(info["signing_keys"][0]["public_key"], key.as_str());
