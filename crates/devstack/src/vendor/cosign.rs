@@ -1,0 +1,97 @@
+//! `POST /api/cosign`: the vendor's co-signature (`docs/protocol.md` section 4.1).
+//!
+//! Co-signing checks, in order: a live session (401 `not_logged_in`), the request decodes
+//! (400 `malformed_request` / `unsupported_version`), it names this stack's gatekeeper
+//! (403 `wrong_audience`), the key is well-formed (400 `key_*`) and the user's (403
+//! `vendor_denied`), and its window is short (400 `invalid_time_window` / `lifetime_too_long`).
+//! Only then is `PAE([label, vendor_key_id, request])` signed, over the exact bytes received.
+//!
+//! Nothing here may sign for a user without a session, or sign bytes other than those received.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use s3gk_gatekeeper::http::ApiError;
+use s3gk_protocol::sign::vendor_sign;
+use s3gk_protocol::{AccessRequest, Denial};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::session::not_logged_in;
+use super::users::PermissionProblem;
+use super::VendorState;
+
+/// The longest validity window the vendor co-signs, in seconds.
+pub const MAX_LIFETIME_SECS: u64 = 300;
+
+/// The body of `POST /api/cosign`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CosignBody {
+    /// The encoded access request, base64.
+    request: String,
+}
+
+pub(crate) fn vendor_denied() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "vendor_denied", "your account may not access this key")
+}
+
+/// `POST /api/cosign {request}` → `{vendor_key_id, vendor_signature}`.
+pub(crate) async fn cosign(
+    State(state): State<Arc<VendorState>>,
+    headers: HeaderMap,
+    body: Result<Json<CosignBody>, JsonRejection>,
+) -> Response {
+    match cosign_inner(&state, &headers, body) {
+        Ok(answer) => Json(answer).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn cosign_inner(
+    state: &VendorState,
+    headers: &HeaderMap,
+    body: Result<Json<CosignBody>, JsonRejection>,
+) -> Result<serde_json::Value, ApiError> {
+    let user = state.sessions.user(headers).ok_or_else(not_logged_in)?;
+    let Ok(Json(body)) = body else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "body must be JSON with request"));
+    };
+    let bytes = B64.decode(&body.request).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_request", "request is not base64 with padding")
+    })?;
+    let request = AccessRequest::decode(&bytes)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), Denial::Malformed(e).to_string()))?;
+    if request.gatekeeper_id != state.gatekeeper_id {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_audience", "request is for another gatekeeper"));
+    }
+    match user.may(&request.operation, &request.key) {
+        Ok(()) => {}
+        Err(PermissionProblem::Key(p)) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()))
+        }
+        Err(PermissionProblem::Denied) => {
+            tracing::info!(user = user.username, key = %request.key, "co-signature refused");
+            return Err(vendor_denied());
+        }
+    }
+    if request.expires_at <= request.issued_at {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_time_window", "expires_at is not after issued_at"));
+    }
+    if request.expires_at - request.issued_at > MAX_LIFETIME_SECS {
+        let msg = format!("the validity window may be at most {MAX_LIFETIME_SECS} seconds");
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "lifetime_too_long", msg));
+    }
+    let signature = vendor_sign(&state.signer, &state.signer_key_id, &bytes);
+    tracing::info!(user = user.username, operation = request.operation.kind().name(), key = %request.key, "co-signed");
+    Ok(json!({
+        "vendor_key_id": state.signer_key_id.as_str(),
+        "vendor_signature": B64.encode(signature),
+    }))
+}

@@ -1,0 +1,159 @@
+//! The demo vendor: its login, its co-signer, and the report page it serves (the page is the
+//! vendor's code, so co-signing is same-origin for it).
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /api/login`, `POST /api/logout`, `GET /api/session` | demo login ([`session`]) |
+//! | `POST /api/cosign` | the vendor co-signature (`cosign.rs`) |
+//! | `GET /api/audit?prefix=` | audit trail of a prefix the user may read: a **demo stand-in** (`audit.rs`); in production the audit log is the customer's and a vendor cannot read it |
+//! | `GET /api/config` | what the page needs: gatekeeper URL, id and pinned public key |
+//! | `/pkg/…` | the built npm package (`--pkg`) |
+//! | `/…` | the page (`--www`), or a short placeholder |
+//!
+//! CORS with credentials is granted to the exactly listed extra origins only (a browser test
+//! runner on another port); a POST whose `Origin` is neither the page's nor one of those is
+//! refused (403 `bad_origin`). This module must never answer with `*` origins or echo an origin
+//! it was not given.
+
+mod audit;
+mod cosign;
+pub mod session;
+pub mod users;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use ed25519_dalek::SigningKey;
+use s3gk_gatekeeper::http::ApiError;
+use s3gk_protocol::KeyId;
+use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use zeroize::Zeroizing;
+
+pub use cosign::MAX_LIFETIME_SECS;
+
+/// Everything the vendor's handlers share.
+pub(crate) struct VendorState {
+    /// Logged-in sessions.
+    pub(crate) sessions: session::Sessions,
+    /// The vendor's co-signing key.
+    pub(crate) signer: SigningKey,
+    /// Its id.
+    pub(crate) signer_key_id: KeyId,
+    /// The gatekeeper's id (the audience requests must name).
+    pub(crate) gatekeeper_id: String,
+    /// The gatekeeper's base URL.
+    pub(crate) gatekeeper_url: String,
+    /// The admin token, only for the demo audit proxy.
+    pub(crate) admin_token: Zeroizing<String>,
+    /// Calls the gatekeeper (audit proxy).
+    pub(crate) http: reqwest::Client,
+    /// Origins whose POSTs are accepted: the page's own and the extra ones.
+    pub(crate) post_origins: Vec<String>,
+    /// What `GET /api/config` answers.
+    pub(crate) page_config: serde_json::Value,
+}
+
+/// Where the static files come from, and who else may call the API.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Site {
+    /// The page's folder, served at `/`.
+    pub(crate) www: Option<PathBuf>,
+    /// The npm package's folder, served at `/pkg/`.
+    pub(crate) pkg: Option<PathBuf>,
+    /// Extra origins granted CORS with credentials (exact match).
+    pub(crate) cors_origins: Vec<String>,
+}
+
+/// The vendor's router.
+pub(crate) fn app(state: Arc<VendorState>, site: &Site) -> Router {
+    let origins: Vec<HeaderValue> = site.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
+    let api = Router::new()
+        .route("/api/login", post(session::login))
+        .route("/api/logout", post(session::logout))
+        .route("/api/session", get(session::session))
+        .route("/api/cosign", post(cosign::cosign))
+        .route("/api/audit", get(audit::audit))
+        .route("/api/config", get(config))
+        .route("/api/{*rest}", any(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") }))
+        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    let mut router = api.with_state(state);
+    if let Some(pkg) = &site.pkg {
+        router = router.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    router = match &site.www {
+        Some(www) => router.fallback_service(ServeDir::new(www)),
+        None => router.route("/", get(placeholder)),
+    };
+    // Static files change while developing: revalidate every time.
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(cors)
+}
+
+/// Refuses state-changing requests from origins that are neither the page's nor allowed.
+async fn check_origin(State(state): State<Arc<VendorState>>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let origin = req.headers().get(header::ORIGIN).map(|o| o.to_str().unwrap_or("\u{fffd}"));
+    if let (false, Some(origin)) = (safe, origin) {
+        if !state.post_origins.iter().any(|o| o == origin) {
+            return ApiError::new(StatusCode::FORBIDDEN, "bad_origin", "requests from this origin are not accepted")
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// `GET /api/config`: what the page needs to talk to the gatekeeper. The public key is the one a
+/// vendor would pin in its page's configuration.
+async fn config(State(state): State<Arc<VendorState>>) -> Json<serde_json::Value> {
+    Json(state.page_config.clone())
+}
+
+/// The page's configuration, as `GET /api/config` answers it.
+pub(crate) fn page_config(
+    info: &crate::StackInfo,
+    gatekeeper_key_id: &str,
+    vendor_public_key: &[u8; 32],
+) -> serde_json::Value {
+    json!({
+        "gatekeeper_url": info.gatekeeper,
+        "gatekeeper_id": info.gatekeeper_id,
+        "gatekeeper_key_id": gatekeeper_key_id,
+        "gatekeeper_public_key": info.gatekeeper_public_key,
+        "cosign_url": format!("{}/api/cosign", info.vendor),
+        "vendor_key_id": info.vendor_key_id,
+        "vendor_public_key": B64.encode(vendor_public_key),
+        "bucket": info.bucket,
+        "root_prefix": crate::gatekeeper::ROOT_PREFIX,
+        "max_lifetime_secs": MAX_LIFETIME_SECS,
+    })
+}
+
+async fn placeholder() -> Html<&'static str> {
+    Html(
+        "<!doctype html><meta charset=utf-8><title>s3-gatekeeper dev stack</title>\
+         <h1>s3-gatekeeper dev stack</h1>\
+         <p>No page folder was given: start with <code>--www www --pkg pkg</code> to serve the report page.</p>\
+         <p>API: <code>POST /api/login</code>, <code>GET /api/session</code>, <code>POST /api/cosign</code>, \
+         <code>GET /api/audit?prefix=tickets/1001/</code>, <code>GET /api/config</code>.</p>",
+    )
+}
