@@ -37,18 +37,28 @@ ensure_cargo_fuzz() {
     fi
 }
 
-ensure_geo_db() {
-    # The country database the gatekeeper's geo tests and the dev stack read: the npm package
-    # @ip-location-db/geo-whois-asn-country-mmdb, pinned in package.json and package-lock.json.
+ensure_postgresql() {
+    # The PostgreSQL server the gatekeeper's PostgreSQL tests start on a loopback port, from Debian.
+    if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+        log "installing PostgreSQL from Debian"
+        apt-get update -qq && apt-get install -y -qq postgresql
+    fi
+}
+
+ensure_npm_packages() {
+    # From package.json and package-lock.json (pinned): the country database the gatekeeper and
+    # the dev stack read (@ip-location-db/geo-whois-asn-country-mmdb), and playwright-core, which
+    # drives Debian's Chromium in the end-to-end tests (it never downloads a browser of its own).
     local root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-    if [ ! -f "$root/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" ]; then
+    if [ ! -f "$root/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" ] ||
+        [ ! -f "$root/node_modules/playwright-core/package.json" ]; then
         if ! command -v npm >/dev/null 2>&1; then
             log "installing Node.js and npm from Debian"
             apt-get update -qq && apt-get install -y -qq nodejs npm
         fi
-        log "installing the geo database from npm"
-        (cd "$root" && npm install --no-audit --no-fund)
+        log "installing npm packages (country database, playwright-core)"
+        (cd "$root" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
     fi
 }
 
@@ -56,5 +66,6 @@ ensure_rust_target
 ensure_python_packages
 ensure_cargo_fuzz
 ensure_cfn_lint
-ensure_geo_db
+ensure_npm_packages
+ensure_postgresql
 log "ready"

@@ -1,6 +1,6 @@
 //! Benchmark of the authorize path, with the durable SQLite audit log (WAL, synchronous=FULL).
 //!
-//! `cargo run --release -p s3gk-gatekeeper --example bench_authorize [REQUESTS]`
+//! `cargo run --profile bench -p s3gk-gatekeeper --example bench_authorize [REQUESTS]`
 //!
 //! Prints, from one run on one machine:
 //! 1. the per-request crypto floor: two `verify_strict` plus one receipt signature;

@@ -26,7 +26,7 @@ use crate::client_ip;
 use crate::config::Settings;
 use crate::geo::Geo;
 use crate::metrics::Metrics;
-use crate::replay::ReplayCache;
+use crate::replay::{ReplayCache, ReplayError};
 use crate::s3::{PresignedRequest, S3Client, S3Error};
 
 /// Longest user agent or origin kept in the audit log, in bytes.
@@ -144,6 +144,8 @@ pub enum Refusal {
     ForwardedFor,
     /// S3 could not be reached or answered with an error while building the answer.
     S3(S3Error),
+    /// The shared replay cache could not be asked, so the nonce could not be checked (fail closed).
+    ReplayUnavailable,
 }
 
 impl Refusal {
@@ -153,6 +155,7 @@ impl Refusal {
             Refusal::Denied(d) => d.code(),
             Refusal::ForwardedFor => "malformed_forwarded_for",
             Refusal::S3(e) => e.code(),
+            Refusal::ReplayUnavailable => "replay_unavailable",
         }
     }
 
@@ -162,6 +165,7 @@ impl Refusal {
             Refusal::Denied(d) => d.to_string(),
             Refusal::ForwardedFor => "the X-Forwarded-For header from a trusted proxy is malformed".into(),
             Refusal::S3(e) => e.to_string(),
+            Refusal::ReplayUnavailable => "the replay cache is unavailable; try again later".into(),
         }
     }
 }
@@ -205,12 +209,12 @@ pub async fn authorize(
     let decided = parse(body).and_then(|auth| {
         let verified = auth.verify(&gk.settings.verify, now_secs)?;
         let ip = client_ip.map_err(|_| Refusal::ForwardedFor)?;
-        let grant = verified.check_acl(&gk.settings.acl, ip, country)?;
-        let req = grant.verified().request();
-        let until = gk.settings.verify.time.remember_nonce_until(req.expires_at);
-        gk.replay.check_and_insert(req.nonce, until, now_secs)?;
-        Ok(grant)
+        Ok(verified.check_acl(&gk.settings.acl, ip, country)?)
     });
+    let decided = match decided {
+        Ok(grant) => check_replay(gk, grant, now_secs).await,
+        Err(refusal) => Err(refusal),
+    };
     let grant = match decided {
         Ok(grant) => grant,
         Err(refusal) => return Err(deny(gk, &facts, body, refusal).await),
@@ -219,6 +223,18 @@ pub async fn authorize(
         Ok(response) => Ok(response),
         Err(Refusal::S3(e)) => Err(deny(gk, &facts, body, Refusal::S3(e)).await),
         Err(other) => Err(other),
+    }
+}
+
+/// Check 9: a nonce seen before is refused. With the PostgreSQL store the cache is shared by
+/// every instance; if it cannot be asked, the request is refused (fail closed).
+async fn check_replay(gk: &Gatekeeper, grant: Grant, now_secs: u64) -> Result<Grant, Refusal> {
+    let req = grant.verified().request();
+    let until = gk.settings.verify.time.remember_nonce_until(req.expires_at);
+    match gk.replay.check_and_insert(req.nonce, until, now_secs).await {
+        Ok(()) => Ok(grant),
+        Err(ReplayError::Replayed) => Err(Refusal::Denied(Denial::Replay)),
+        Err(_) => Err(Refusal::ReplayUnavailable),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The gatekeeper's configuration: one TOML file, checked completely, turned into [`Settings`].
 //!
 //! `gatekeeper.example.toml` documents every field and its default. Secrets (the signing seed,
-//! master keys, AWS secret key and session token, admin token) are only ever *references*,
-//! `env:NAME` or `file:/path`, resolved by [`crate::secret::resolve`]; a literal secret is refused.
+//! master keys, AWS secret key and session token, admin token, PostgreSQL URL) are only ever
+//! *references*, `env:NAME` or `file:/path`, resolved by [`crate::secret::resolve`]; a literal
+//! secret is refused.
 //! Loading never stops at the first problem: [`ConfigErrors`] lists every one with the path of its
 //! field (`acl.put.allow_cidrs[2]`), so `gatekeeper check-config` can print them all.
 //!

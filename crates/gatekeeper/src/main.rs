@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use s3gk_gatekeeper::audit::{self, Decision, SearchQuery};
+use s3gk_gatekeeper::audit::{self, Decision, PostgresSettings, PostgresTls, SearchQuery};
 use s3gk_gatekeeper::config::Settings;
-use s3gk_gatekeeper::{http, keygen, service};
+use s3gk_gatekeeper::{http, keygen, secret, service};
 use s3gk_protocol::KeyId;
 
 #[derive(Parser)]
@@ -45,7 +45,7 @@ enum Command {
     /// Search, verify or export the audit log.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: Box<AuditCommand>,
     },
 }
 
@@ -66,9 +66,8 @@ enum AuditCommand {
     },
     /// Check the hash chain and checkpoint signatures; names the first bad entry.
     Verify {
-        /// The audit database.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        source: Source,
         /// The gatekeeper's public key (hex or base64) that signs checkpoints.
         #[arg(long)]
         public_key: String,
@@ -80,11 +79,58 @@ enum AuditCommand {
     },
 }
 
+/// Which audit log: a SQLite file, or a PostgreSQL store.
+#[derive(clap::Args)]
+struct Source {
+    /// The SQLite audit database.
+    #[arg(long, required_unless_present = "postgres", conflicts_with = "postgres")]
+    db: Option<PathBuf>,
+    /// The PostgreSQL audit store: a reference to its connection URL, env:NAME or file:/path.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// TLS to PostgreSQL: require, or disable (loopback hosts and Unix sockets only).
+    #[arg(long, value_enum, default_value_t = TlsArg::Require)]
+    postgres_tls: TlsArg,
+    /// Extra trusted root certificates for PostgreSQL's TLS (PEM).
+    #[arg(long)]
+    postgres_ca_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TlsArg {
+    /// TLS with certificate and name checks.
+    Require,
+    /// No TLS (loopback only).
+    Disable,
+}
+
+/// An audit log to read.
+enum Store {
+    Sqlite(PathBuf),
+    Postgres(PostgresSettings),
+}
+
+impl Source {
+    fn store(&self) -> Result<Store, String> {
+        let Some(reference) = &self.postgres else {
+            return self.db.clone().map(Store::Sqlite).ok_or_else(|| "--db or --postgres is required".to_owned());
+        };
+        let url =
+            secret::resolve(reference, &|name| std::env::var(name).ok()).map_err(|e| format!("--postgres: {e}"))?;
+        let tls = match self.postgres_tls {
+            TlsArg::Require => PostgresTls::Require,
+            TlsArg::Disable => PostgresTls::Disable,
+        };
+        let settings = PostgresSettings { url, tls, ca_file: self.postgres_ca_file.clone() };
+        settings.check().map_err(|e| format!("--postgres: {e}"))?;
+        Ok(Store::Postgres(settings))
+    }
+}
+
 #[derive(clap::Args)]
 struct Filter {
-    /// The audit database.
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    source: Source,
     /// From this time (Unix milliseconds), inclusive.
     #[arg(long)]
     from_ms: Option<u64>,
@@ -175,7 +221,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{}", keygen::generate(kind, &id).as_str());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command } => run_audit(command),
+        Command::Audit { command } => run_audit(*command),
     }
 }
 
@@ -184,18 +230,22 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
     match command {
         AuditCommand::Search { filter } => {
             let query = filter.query(filter.limit)?;
-            audit::export_jsonl(&filter.db, &query, &mut stdout.lock()).map_err(|e| e.to_string())?;
+            export(&filter.source.store()?, &query, &mut stdout.lock())?;
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Export { filter } => {
             let query = filter.query(usize::MAX)?;
-            let n = audit::export_jsonl(&filter.db, &query, &mut stdout.lock()).map_err(|e| e.to_string())?;
+            let n = export(&filter.source.store()?, &query, &mut stdout.lock())?;
             eprintln!("exported {n} entries");
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Verify { db, public_key } => {
+        AuditCommand::Verify { source, public_key } => {
             let key = keygen::parse_public_key(&public_key).map_err(|e| format!("--public-key: {e}"))?;
-            match audit::verify(&db, &key) {
+            let verified = match source.store()? {
+                Store::Sqlite(db) => audit::verify(&db, &key),
+                Store::Postgres(pg) => runtime()?.block_on(audit::postgres::verify(&pg, &key)),
+            };
+            match verified {
                 Ok(report) => {
                     println!("ok: {report}");
                     Ok(ExitCode::SUCCESS)
@@ -209,8 +259,21 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
     }
 }
 
+/// Writes the entries of `store` matching `query` as JSON lines; returns how many.
+fn export(store: &Store, query: &SearchQuery, out: &mut dyn std::io::Write) -> Result<u64, String> {
+    let exported = match store {
+        Store::Sqlite(db) => audit::export_jsonl(db, query, out),
+        Store::Postgres(pg) => runtime()?.block_on(audit::postgres::export_jsonl(pg, query, out)),
+    };
+    exported.map_err(|e| e.to_string())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
+}
+
 async fn serve(settings: Settings) -> Result<(), String> {
-    let gk = service::start(settings).map_err(|e| e.to_string())?;
+    let gk = service::start(settings).await.map_err(|e| e.to_string())?;
     #[cfg(feature = "lambda")]
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return s3gk_gatekeeper::lambda::run(gk).await.map_err(|e| e.to_string());

@@ -2,8 +2,14 @@
 //!
 //! A nonce is remembered until its request's `expires_at + max_skew`; after that the time-window
 //! check alone refuses the request, so the nonce can be forgotten. Check-and-insert is atomic per
-//! nonce, so two concurrent copies of one request cannot both pass. After a restart the cache is
-//! warmed from the audit log's unexpired grants, so a restart does not reopen the replay window.
+//! nonce, so two concurrent copies of one request cannot both pass.
+//!
+//! Two stores: in memory ([`ReplayCache::new`], with the SQLite audit log), warmed after a restart
+//! from the audit log's unexpired grants so a restart does not reopen the replay window; or a
+//! PostgreSQL table shared by every gatekeeper instance ([`ReplayCache::shared`], with the
+//! PostgreSQL audit store), so a request granted by one instance is refused by all the others. If
+//! the shared table cannot be reached the check fails with [`ReplayError::Unavailable`] and the
+//! request is refused (fail closed).
 //!
 //! Memory: one entry (about 40 bytes) per granted request still inside its window; at the default
 //! window of 6 minutes and 5,000 grants per second that is under 100 MB. This module must never
@@ -13,6 +19,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use s3gk_protocol::Denial;
+
+use crate::audit::PostgresSettings;
+
+mod shared;
 
 const SHARDS: usize = 16;
 /// Purge a shard's expired nonces once it has taken this many inserts since the last purge.
@@ -24,9 +34,24 @@ struct Shard {
     inserts_since_purge: u32,
 }
 
-/// Seen nonces, sharded to keep lock contention low.
+/// Why a nonce check did not pass.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayError {
+    /// The nonce was seen before and is still remembered: refuse with `replayed_nonce`.
+    Replayed,
+    /// The shared store could not be asked: refuse with `replay_unavailable` (fail closed).
+    Unavailable,
+}
+
+/// The nonces already used, in memory or shared through PostgreSQL.
 pub struct ReplayCache {
-    shards: [Mutex<Shard>; SHARDS],
+    store: Store,
+}
+
+enum Store {
+    Memory(Box<MemoryNonces>),
+    Shared(shared::SharedNonces),
 }
 
 impl Default for ReplayCache {
@@ -36,8 +61,65 @@ impl Default for ReplayCache {
 }
 
 impl ReplayCache {
-    /// An empty cache.
+    /// An empty cache in memory.
     pub fn new() -> Self {
+        Self { store: Store::Memory(Box::new(MemoryNonces::new())) }
+    }
+
+    /// The table `replay_nonces` of the PostgreSQL audit store, shared by every instance using it.
+    /// Connects on first use (the audit log has created the table).
+    pub fn shared(settings: PostgresSettings) -> Self {
+        Self { store: Store::Shared(shared::SharedNonces::new(settings)) }
+    }
+
+    /// Refuses a nonce seen before whose memory has not run out; otherwise remembers it until
+    /// `until` (Unix seconds). `now` is the gatekeeper's clock.
+    pub async fn check_and_insert(&self, nonce: [u8; 16], until: u64, now: u64) -> Result<(), ReplayError> {
+        match &self.store {
+            Store::Memory(memory) => memory.check_and_insert(nonce, until, now).map_err(|_| ReplayError::Replayed),
+            Store::Shared(shared) => shared.check_and_insert(nonce, until, now).await,
+        }
+    }
+
+    /// Remembers nonces read back from the audit log at start-up (the shared store needs none: its
+    /// table outlives every instance).
+    pub fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>) {
+        if let Store::Memory(memory) = &self.store {
+            memory.warm(nonces);
+        }
+    }
+
+    /// Opens the shared store's connection now (a no-op in memory), so the first requests do not
+    /// wait for it and a gatekeeper that cannot reach it does not start.
+    pub async fn connect(&self) -> Result<(), ReplayError> {
+        match &self.store {
+            Store::Memory(_) => Ok(()),
+            Store::Shared(shared) => shared.connect().await,
+        }
+    }
+
+    /// How many nonces are remembered in memory (expired ones not yet purged included; 0 for the
+    /// shared store).
+    pub fn len(&self) -> usize {
+        match &self.store {
+            Store::Memory(memory) => memory.len(),
+            Store::Shared(_) => 0,
+        }
+    }
+
+    /// True when no nonce is remembered in memory.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Seen nonces in memory, sharded to keep lock contention low.
+struct MemoryNonces {
+    shards: [Mutex<Shard>; SHARDS],
+}
+
+impl MemoryNonces {
+    fn new() -> Self {
         Self { shards: std::array::from_fn(|_| Mutex::new(Shard::default())) }
     }
 
@@ -47,9 +129,7 @@ impl ReplayCache {
         self.shards.get(index).expect("the index is reduced modulo SHARDS")
     }
 
-    /// Refuses a nonce seen before whose memory has not run out; otherwise remembers it until
-    /// `until` (Unix seconds). `now` is the gatekeeper's clock.
-    pub fn check_and_insert(&self, nonce: [u8; 16], until: u64, now: u64) -> Result<(), Denial> {
+    fn check_and_insert(&self, nonce: [u8; 16], until: u64, now: u64) -> Result<(), Denial> {
         let mut shard = self.shard(&nonce).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(&seen_until) = shard.until.get(&nonce) {
             if seen_until >= now {
@@ -65,8 +145,7 @@ impl ReplayCache {
         Ok(())
     }
 
-    /// Remembers nonces read back from the audit log at start-up.
-    pub fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>) {
+    fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>) {
         for (nonce, until) in nonces {
             let mut shard = self.shard(&nonce).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let entry = shard.until.entry(nonce).or_insert(until);
@@ -74,14 +153,8 @@ impl ReplayCache {
         }
     }
 
-    /// How many nonces are remembered (expired ones not yet purged included).
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).until.len()).sum()
-    }
-
-    /// True when no nonce is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -91,7 +164,7 @@ mod tests {
 
     #[test]
     fn a_nonce_is_refused_until_it_expires() {
-        let cache = ReplayCache::new();
+        let cache = MemoryNonces::new();
         assert_eq!(cache.check_and_insert([1; 16], 100, 50), Ok(()));
         assert_eq!(cache.check_and_insert([1; 16], 100, 60), Err(Denial::Replay));
         assert_eq!(cache.check_and_insert([1; 16], 100, 100), Err(Denial::Replay));
@@ -102,14 +175,14 @@ mod tests {
 
     #[test]
     fn warm_start_refuses_audited_nonces() {
-        let cache = ReplayCache::new();
+        let cache = MemoryNonces::new();
         cache.warm([([7; 16], 500)]);
         assert_eq!(cache.check_and_insert([7; 16], 500, 400), Err(Denial::Replay));
     }
 
     #[test]
     fn purging_keeps_live_nonces() {
-        let cache = ReplayCache::new();
+        let cache = MemoryNonces::new();
         cache.check_and_insert([0; 16], 1_000_000, 0).unwrap();
         for i in 0..(PURGE_EVERY * 2) {
             let mut n = [0u8; 16];
@@ -122,9 +195,19 @@ mod tests {
         assert!(cache.len() < usize::try_from(PURGE_EVERY).unwrap() + 2);
     }
 
+    #[tokio::test]
+    async fn the_cache_answers_replayed_for_a_memory_hit() {
+        let cache = ReplayCache::new();
+        assert_eq!(cache.check_and_insert([3; 16], 100, 50).await, Ok(()));
+        assert_eq!(cache.check_and_insert([3; 16], 100, 60).await, Err(ReplayError::Replayed));
+        cache.warm([([4; 16], 500)]);
+        assert_eq!(cache.check_and_insert([4; 16], 500, 400).await, Err(ReplayError::Replayed));
+        assert_eq!(cache.len(), 2);
+    }
+
     #[test]
     fn concurrent_copies_of_one_nonce_pass_once() {
-        let cache = std::sync::Arc::new(ReplayCache::new());
+        let cache = std::sync::Arc::new(MemoryNonces::new());
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 let c = cache.clone();

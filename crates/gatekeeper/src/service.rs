@@ -1,14 +1,15 @@
 //! Assembles a running gatekeeper from validated settings.
 //!
-//! Opens the country database, the audit log and the S3 client, and warms the replay cache from
-//! the audit log's unexpired grants, so a restart never reopens a replay window. Fails with a
-//! message naming the part that could not start; never starts half-configured.
+//! Opens the country database, the audit log and the S3 client, and sets up the replay cache: in
+//! memory, warmed from the audit log's unexpired grants so a restart never reopens a replay window,
+//! or, with the PostgreSQL audit store, the table all instances share. Fails with a message naming
+//! the part that could not start; never starts half-configured.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::audit::{AuditError, AuditLog};
+use crate::audit::{AuditError, AuditLog, AuditStore};
 use crate::authorize::{unix_secs, Gatekeeper};
 use crate::config::Settings;
 use crate::geo::{Geo, GeoError};
@@ -26,6 +27,8 @@ pub enum StartError {
     Audit(AuditError),
     /// The S3 client could not be built.
     S3(S3Error),
+    /// The shared replay cache (PostgreSQL) could not be reached.
+    Replay,
 }
 
 impl fmt::Display for StartError {
@@ -34,27 +37,40 @@ impl fmt::Display for StartError {
             StartError::Geo(e) => write!(f, "country database: {e}"),
             StartError::Audit(e) => write!(f, "audit log: {e}"),
             StartError::S3(e) => write!(f, "s3: {e}"),
+            StartError::Replay => f.write_str("replay cache: cannot reach the shared nonce table"),
         }
     }
 }
 
 impl std::error::Error for StartError {}
 
-/// Builds the shared state the HTTP layer serves.
-pub fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
+/// Builds the shared state the HTTP layer serves (on the current Tokio runtime, where the
+/// PostgreSQL store's writer runs).
+pub async fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
     let geo = Geo::open(&settings.geo).map_err(StartError::Geo)?;
-    let audit = AuditLog::open(
+    let audit = AuditLog::connect(
         &settings.audit,
         settings.signing_key.clone(),
         settings.signing_key_id.clone(),
         settings.gatekeeper_id.clone(),
     )
+    .await
     .map_err(StartError::Audit)?;
-    let replay = ReplayCache::new();
-    let now = unix_secs(SystemTime::now());
-    let skew = settings.verify.time.max_skew();
-    let nonces = audit.unexpired_nonces(now.saturating_sub(skew)).map_err(StartError::Audit)?;
-    replay.warm(nonces.into_iter().map(|(nonce, expires_at)| (nonce, expires_at.saturating_add(skew))));
+    let replay = match &settings.audit.store {
+        AuditStore::Postgres(pg) => {
+            let replay = ReplayCache::shared(pg.clone());
+            replay.connect().await.map_err(|_| StartError::Replay)?;
+            replay
+        }
+        AuditStore::Sqlite => {
+            let replay = ReplayCache::new();
+            let now = unix_secs(SystemTime::now());
+            let skew = settings.verify.time.max_skew();
+            let nonces = audit.unexpired_nonces(now.saturating_sub(skew)).map_err(StartError::Audit)?;
+            replay.warm(nonces.into_iter().map(|(nonce, expires_at)| (nonce, expires_at.saturating_add(skew))));
+            replay
+        }
+    };
     let s3 = S3Client::new(settings.s3.clone()).map_err(StartError::S3)?;
     Ok(Arc::new(Gatekeeper { settings, geo, replay, audit, s3, metrics: Metrics::default() }))
 }

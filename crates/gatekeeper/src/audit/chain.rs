@@ -52,6 +52,29 @@ pub fn checkpoint_message(gatekeeper_id: &str, seq: u64, head_hash: &[u8; 32], t
     pae(&[CHECKPOINT_LABEL, gatekeeper_id.as_bytes(), &seq.to_be_bytes(), head_hash, &time_ms.to_be_bytes()])
 }
 
+/// Puts `e` in the one form every store can hold exactly, before it is hashed: an empty country
+/// becomes absent, and U+0000 in a text field becomes U+FFFD (PostgreSQL text cannot hold it, and a
+/// value must hash the same whichever store keeps it).
+pub(super) fn canonicalise(e: &mut NewEntry) {
+    if e.country.as_deref() == Some("") {
+        e.country = None;
+    }
+    let texts = [
+        &mut e.operation,
+        &mut e.key,
+        &mut e.client_ip,
+        &mut e.user_agent,
+        &mut e.origin,
+        &mut e.vendor_key_id,
+        &mut e.reason,
+    ];
+    for text in texts.into_iter().chain(e.country.as_mut()) {
+        if text.contains('\0') {
+            *text = text.replace('\0', "\u{fffd}");
+        }
+    }
+}
+
 /// An optional fixed-size value as a PAE part: its bytes, or the empty string when absent.
 fn opt<const N: usize>(v: &Option<[u8; N]>) -> &[u8] {
     match v {

@@ -1,7 +1,8 @@
 //! [`AuditLog`]: the cheap, cloneable handle callers hold to append, checkpoint and search.
 //!
-//! Opening checks the stored head and starts the [writer](super::writer) thread; every write goes
-//! through that thread, every read through one shared read-only connection. This handle must never
+//! Opening checks the stored head and starts the writer: a [thread](super::writer) for SQLite, a
+//! [task](super::postgres) for PostgreSQL. Every write goes through the writer; reads go through
+//! one shared read-only SQLite connection, or a PostgreSQL reader thread. This handle must never
 //! write to the database itself, and never report a seq the writer has not committed.
 
 use std::path::{Path, PathBuf};
@@ -14,9 +15,10 @@ use s3gk_protocol::KeyId;
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{entry_hash, GENESIS_HASH};
+use super::postgres;
 use super::store;
 use super::writer::{CheckpointSigner, Job, Shared, Writer, QUEUE};
-use super::{AuditError, AuditSettings, NewEntry};
+use super::{AuditError, AuditSettings, AuditStore, NewEntry};
 
 /// A cheap, cloneable handle to the audit log.
 #[derive(Clone)]
@@ -27,12 +29,21 @@ pub struct AuditLog {
 struct Inner {
     jobs: mpsc::Sender<Job>,
     shared: Arc<Shared>,
-    reader: Mutex<Connection>,
-    path: PathBuf,
+    reads: Reads,
+}
+
+/// Where reads go.
+pub(super) enum Reads {
+    /// One shared read-only connection to the SQLite file at `path`.
+    Sqlite { conn: Mutex<Connection>, path: PathBuf },
+    /// A reader thread with its own PostgreSQL connection.
+    Postgres(postgres::Reader),
 }
 
 impl AuditLog {
-    /// Opens (creating if needed) the log at `settings.path` and starts its writer thread.
+    /// Opens (creating if needed) the SQLite log at `settings.path` and starts its writer thread.
+    /// A PostgreSQL store is opened with [`AuditLog::connect`] instead (this returns
+    /// [`AuditError::Open`] for one).
     ///
     /// Refuses a database whose last entry does not match its hash, or whose checkpoints cover
     /// entries that are no longer there ([`AuditError::Corrupt`]): run `verify` and investigate.
@@ -42,6 +53,10 @@ impl AuditLog {
         key_id: KeyId,
         gatekeeper_id: String,
     ) -> Result<Self, AuditError> {
+        if let AuditStore::Postgres(_) = settings.store {
+            tracing::error!("a PostgreSQL audit store is opened with AuditLog::connect");
+            return Err(AuditError::Open);
+        }
         let open_failed = |e: rusqlite::Error| {
             tracing::error!(path = %settings.path.display(), error = %e, "cannot open the audit log");
             AuditError::Open
@@ -66,8 +81,25 @@ impl AuditLog {
             tracing::error!(error = %e, "cannot start the audit writer thread");
             AuditError::Open
         })?;
-        let inner = Inner { jobs, shared, reader: Mutex::new(reader), path: settings.path.clone() };
-        Ok(Self { inner: Arc::new(inner) })
+        let reads = Reads::Sqlite { conn: Mutex::new(reader), path: settings.path.clone() };
+        Ok(Self { inner: Arc::new(Inner { jobs, shared, reads }) })
+    }
+
+    /// Opens the log in whichever store `settings` names: [`AuditLog::open`] for SQLite; for
+    /// PostgreSQL, connects, creates the tables if needed, checks the stored head as `open` does,
+    /// and starts the writer task on the current Tokio runtime.
+    pub async fn connect(
+        settings: &AuditSettings,
+        signer: Arc<SigningKey>,
+        key_id: KeyId,
+        gatekeeper_id: String,
+    ) -> Result<Self, AuditError> {
+        let AuditStore::Postgres(pg) = &settings.store else {
+            return Self::open(settings, signer, key_id, gatekeeper_id);
+        };
+        let signer = CheckpointSigner { key: signer, key_id, gatekeeper_id };
+        let (jobs, shared, reader) = postgres::open(pg, signer, settings.checkpoint_every).await?;
+        Ok(Self { inner: Arc::new(Inner { jobs, shared, reads: Reads::Postgres(reader) }) })
     }
 
     /// Appends the entry `make(seq)` builds and returns `seq` once it is durable.
@@ -104,25 +136,28 @@ impl AuditLog {
         }
     }
 
-    /// The last committed `(seq, hash)`; `(0, [0; 32])` when the log is empty.
+    /// The last committed `(seq, hash)`; `(0, [0; 32])` when the log is empty. With PostgreSQL,
+    /// the head as this instance last committed or read it (other instances may have appended since).
     pub fn head(&self) -> (u64, [u8; 32]) {
         *self.inner.shared.head.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// How many batches (transactions) the writer has committed since [`AuditLog::open`].
+    /// How many batches (transactions) this handle's writer has committed since it was opened.
     pub fn commit_count(&self) -> u64 {
         self.inner.shared.commits.load(Ordering::Relaxed)
     }
 
-    /// The database file.
+    /// The SQLite database file (the empty path for a PostgreSQL store).
     pub fn path(&self) -> &Path {
-        &self.inner.path
+        match &self.inner.reads {
+            Reads::Sqlite { path, .. } => path,
+            Reads::Postgres(_) => Path::new(""),
+        }
     }
 
-    /// Runs `f` with the shared read-only connection.
-    pub(super) fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
-        let conn = self.inner.reader.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&conn)
+    /// Where reads go.
+    pub(super) fn reads(&self) -> &Reads {
+        &self.inner.reads
     }
 }
 

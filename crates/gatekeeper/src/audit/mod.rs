@@ -1,12 +1,14 @@
 //! The audit log: one hash-chained entry per decision, signed checkpoints, durable before answering.
 //!
 //! Every authorization decision, granted or denied, becomes one [`AuditEntry`] in a SQLite database
-//! (WAL, `synchronous=FULL`). Entries are chained by SHA-256 ([`entry_hash`]) and the gatekeeper signs
+//! (WAL, `synchronous=FULL`), or, for several gatekeeper instances, in one shared PostgreSQL
+//! database ([`postgres`]). Entries are chained by SHA-256 ([`entry_hash`]) and the gatekeeper signs
 //! checkpoints of the head, so the customer can check offline with [`verify`] that nothing was
 //! edited or dropped. `docs/audit.md` is the normative description of the format.
 //!
-//! - [`AuditLog`]: the handle; behind it a dedicated writer thread that assigns sequence numbers and
-//!   commits appends in groups (one fsync per batch), answering each caller only once it is durable;
+//! - [`AuditLog`]: the handle; behind it a dedicated writer (a thread for SQLite, a task for
+//!   PostgreSQL) that assigns sequence numbers and commits appends in groups (one durable commit per
+//!   batch), answering each caller only once it is durable;
 //! - [`AuditLog::search`], [`export_jsonl`]: filtered reads for the CLI and the admin API;
 //! - [`verify()`]: the offline check of the chain and the checkpoints.
 //!
@@ -20,6 +22,7 @@ use std::path::PathBuf;
 mod chain;
 mod json;
 mod log;
+pub mod postgres;
 mod search;
 mod store;
 mod verify;
@@ -31,14 +34,18 @@ mod tests;
 pub use chain::{checkpoint_message, entry_hash, CHECKPOINT_LABEL, ENTRY_LABEL, GENESIS_HASH};
 pub use json::entry_json;
 pub use log::AuditLog;
+pub use postgres::{PostgresSettings, PostgresTls};
 pub use search::{export_jsonl, SearchQuery, MAX_FILTER_LEN, MAX_SEARCH_LIMIT};
 pub use verify::{verify, verify_with_keys, VerifyFailure, VerifyProblem, VerifyReport};
 pub use writer::MAX_BATCH;
 
 /// Where the audit log lives and how often it is checkpointed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct AuditSettings {
-    /// The SQLite database file (created if missing, with its `-wal` and `-shm` companions).
+    /// Which database keeps the log.
+    pub store: AuditStore,
+    /// The SQLite database file (created if missing, with its `-wal` and `-shm` companions). Used
+    /// only with [`AuditStore::Sqlite`].
     pub path: PathBuf,
     /// Sign a checkpoint whenever the committed sequence number crosses a multiple of this.
     /// `0` disables automatic checkpoints (only [`AuditLog::checkpoint`] then writes them).
@@ -46,7 +53,20 @@ pub struct AuditSettings {
     /// A cap on the database size in pages (`PRAGMA max_page_count`; pages are 4 KiB). When the
     /// database is full, appends fail with [`AuditError::Unavailable`] and requests are refused.
     /// SQLite will not lower the cap below the current size. `None`: no cap beyond SQLite's own.
+    /// Used only with [`AuditStore::Sqlite`].
     pub max_db_pages: Option<u32>,
+}
+
+/// Which database keeps the audit log.
+#[derive(Clone, Debug, Default)]
+pub enum AuditStore {
+    /// The SQLite file at [`AuditSettings::path`]: one gatekeeper process; the replay cache stays in
+    /// memory.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database shared by several gatekeeper instances, which also share their replay
+    /// cache there.
+    Postgres(PostgresSettings),
 }
 
 impl AuditSettings {
@@ -55,7 +75,12 @@ impl AuditSettings {
 
     /// Settings for a database at `path`, with the default checkpoint interval and no size cap.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), checkpoint_every: Self::DEFAULT_CHECKPOINT_EVERY, max_db_pages: None }
+        Self {
+            store: AuditStore::Sqlite,
+            path: path.into(),
+            checkpoint_every: Self::DEFAULT_CHECKPOINT_EVERY,
+            max_db_pages: None,
+        }
     }
 }
 

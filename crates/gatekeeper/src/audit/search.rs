@@ -2,15 +2,18 @@
 //!
 //! The SQL text is assembled only from fixed fragments chosen by which filters are set; every value
 //! the caller gives is a bound parameter, and free text is matched with `LIKE … ESCAPE '\'` after
-//! escaping `\`, `%` and `_`, so it is always literal. This module must never interpolate a caller's
-//! value into SQL, and never write to the database.
+//! escaping `\`, `%` and `_`, so it is always literal. The same fragments serve SQLite and, through
+//! [`Dialect::Postgres`], PostgreSQL. This module must never interpolate a caller's value into SQL,
+//! and never write to the database.
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::PoisonError;
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
+use super::log::Reads;
 use super::store::{self, u64_from_sql, ENTRY_COLUMNS};
 use super::{AuditEntry, AuditError, AuditLog, Decision};
 
@@ -66,13 +69,21 @@ impl Default for SearchQuery {
 impl AuditLog {
     /// The entries matching `q`, in `seq` order. Blocking: call it from `spawn_blocking`.
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<AuditEntry>, AuditError> {
-        self.with_reader(|conn| search_page(conn, q, q.after_seq, q.limit))
+        match self.reads() {
+            Reads::Sqlite { conn, .. } => {
+                search_page(&conn.lock().unwrap_or_else(PoisonError::into_inner), q, q.after_seq, q.limit)
+            }
+            Reads::Postgres(reader) => reader.search(q),
+        }
     }
 
     /// `(nonce, expires_at)` of every granted entry with `expires_at >= now_secs`, to warm-start the
     /// replay cache after a restart. Blocking.
     pub fn unexpired_nonces(&self, now_secs: u64) -> Result<Vec<([u8; 16], u64)>, AuditError> {
-        self.with_reader(|conn| live_nonces(conn, now_secs))
+        match self.reads() {
+            Reads::Sqlite { conn, .. } => live_nonces(&conn.lock().unwrap_or_else(PoisonError::into_inner), now_secs),
+            Reads::Postgres(reader) => reader.unexpired_nonces(now_secs),
+        }
     }
 }
 
@@ -91,15 +102,20 @@ pub fn export_jsonl(db_path: &Path, q: &SearchQuery, out: &mut dyn Write) -> Res
         let page = search_page(&conn, q, after, left.min(MAX_SEARCH_LIMIT))?;
         left = left.saturating_sub(page.len());
         let Some(last) = page.last().map(|e| e.seq) else { break };
-        for entry in &page {
-            serde_json::to_writer(&mut *out, entry).map_err(|_| AuditError::Export)?;
-            out.write_all(b"\n").map_err(|_| AuditError::Export)?;
-            written = written.saturating_add(1);
-        }
+        written = written.saturating_add(write_lines(out, &page)?);
         after = Some(last);
     }
     out.flush().map_err(|_| AuditError::Export)?;
     Ok(written)
+}
+
+/// Writes `page` to `out` as JSON, one entry per line; returns how many lines.
+pub(super) fn write_lines(out: &mut dyn Write, page: &[AuditEntry]) -> Result<u64, AuditError> {
+    for entry in page {
+        serde_json::to_writer(&mut *out, entry).map_err(|_| AuditError::Export)?;
+        out.write_all(b"\n").map_err(|_| AuditError::Export)?;
+    }
+    Ok(u64::try_from(page.len()).unwrap_or(u64::MAX))
 }
 
 /// One page of matches after `after_seq`.
@@ -109,12 +125,13 @@ fn search_page(
     after_seq: Option<u64>,
     limit: usize,
 ) -> Result<Vec<AuditEntry>, AuditError> {
-    let (clauses, mut values) = filters(q, after_seq)?;
-    let limit = limit.clamp(1, MAX_SEARCH_LIMIT);
-    values.push(Value::Integer(i64::try_from(limit).unwrap_or(1)));
-    let sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE {clauses} ORDER BY seq LIMIT ?");
+    let (sql, params) = page_query(q, after_seq, limit, Dialect::Sqlite)?;
+    let values = params.into_iter().map(|p| match p {
+        Param::Int(n) => Value::Integer(n),
+        Param::Text(t) => Value::Text(t),
+    });
     let mut stmt = conn.prepare_cached(&sql).map_err(query_failed)?;
-    let mut rows = stmt.query(params_from_iter(values.iter())).map_err(query_failed)?;
+    let mut rows = stmt.query(params_from_iter(values)).map_err(query_failed)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(query_failed)? {
         let entry = store::read_entry(row).map_err(|m| {
@@ -126,49 +143,106 @@ fn search_page(
     Ok(out)
 }
 
+/// A value bound to a placeholder of a search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Param {
+    /// An integer (`u64` values as their two's-complement `i64`, like the stored ones).
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+/// Which SQL a search is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Dialect {
+    /// `?` placeholders; `LIKE` folds ASCII case.
+    Sqlite,
+    /// `$1, $2, …` placeholders; `ILIKE` folds case as the database's `LC_CTYPE` does.
+    Postgres,
+}
+
+/// The `SELECT` of one page of matches for `q` after `after_seq`, and the values to bind in order.
+pub(super) fn page_query(
+    q: &SearchQuery,
+    after_seq: Option<u64>,
+    limit: usize,
+    dialect: Dialect,
+) -> Result<(String, Vec<Param>), AuditError> {
+    let (clauses, mut params) = filters(q, after_seq, dialect)?;
+    params.push(Param::Int(i64::try_from(limit.clamp(1, MAX_SEARCH_LIMIT)).unwrap_or(1)));
+    let sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE {clauses} ORDER BY seq LIMIT ?");
+    Ok(match dialect {
+        Dialect::Sqlite => (sql, params),
+        Dialect::Postgres => (numbered(&sql), params),
+    })
+}
+
+/// `sql` with its `?` placeholders numbered `$1, $2, …` (the fixed fragments hold no other `?`).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len().saturating_add(16));
+    let mut n = 0u32;
+    for c in sql.chars() {
+        if c == '?' {
+            n = n.saturating_add(1);
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The `WHERE` clause for `q` (fixed fragments joined by `AND`) and the values to bind, in order.
-fn filters(q: &SearchQuery, after_seq: Option<u64>) -> Result<(String, Vec<Value>), AuditError> {
+fn filters(q: &SearchQuery, after_seq: Option<u64>, dialect: Dialect) -> Result<(String, Vec<Param>), AuditError> {
     let mut clauses: Vec<&'static str> = Vec::new();
     let mut values = Vec::new();
     if let Some(seq) = after_seq {
         clauses.push("seq > ?");
-        values.push(Value::Integer(i64::try_from(seq).unwrap_or(i64::MAX)));
+        values.push(Param::Int(i64::try_from(seq).unwrap_or(i64::MAX)));
     }
     if let Some(from) = q.from_ms {
         clauses.push("time_ms >= ?");
-        values.push(Value::Integer(i64::try_from(from).unwrap_or(i64::MAX)));
+        values.push(Param::Int(i64::try_from(from).unwrap_or(i64::MAX)));
     }
     if let Some(to) = q.to_ms {
         clauses.push("time_ms < ?");
-        values.push(Value::Integer(i64::try_from(to).unwrap_or(i64::MAX)));
+        values.push(Param::Int(i64::try_from(to).unwrap_or(i64::MAX)));
     }
     if let Some(ip) = &q.ip {
         clauses.push("client_ip = ?");
-        values.push(Value::Text(bounded(ip, "ip")?.to_owned()));
+        values.push(Param::Text(bounded(ip, "ip")?.to_owned()));
     }
     if let Some(prefix) = &q.key_prefix {
         // Exact, case-sensitive prefix: LIKE would fold ASCII case, and S3 keys are case-sensitive.
         clauses.push("substr(object_key, 1, length(?)) = ?");
         let prefix = bounded(prefix, "key_prefix")?;
-        values.push(Value::Text(prefix.to_owned()));
-        values.push(Value::Text(prefix.to_owned()));
+        values.push(Param::Text(prefix.to_owned()));
+        values.push(Param::Text(prefix.to_owned()));
     }
     if let Some(decision) = q.decision {
         clauses.push("decision = ?");
-        values.push(Value::Text(decision.as_str().to_owned()));
+        values.push(Param::Text(decision.as_str().to_owned()));
     }
     if let Some(operation) = &q.operation {
         clauses.push("operation = ?");
-        values.push(Value::Text(bounded(operation, "operation")?.to_owned()));
+        values.push(Param::Text(bounded(operation, "operation")?.to_owned()));
     }
     if let Some(text) = &q.text {
-        clauses.push(
-            "(object_key LIKE ? ESCAPE '\\' OR user_agent LIKE ? ESCAPE '\\' OR origin LIKE ? ESCAPE '\\' \
-             OR client_ip LIKE ? ESCAPE '\\' OR reason LIKE ? ESCAPE '\\' OR vendor_key_id LIKE ? ESCAPE '\\' \
-             OR coalesce(country, '') LIKE ? ESCAPE '\\')",
-        );
+        clauses.push(match dialect {
+            Dialect::Sqlite => {
+                "(object_key LIKE ? ESCAPE '\\' OR user_agent LIKE ? ESCAPE '\\' OR origin LIKE ? ESCAPE '\\' \
+                 OR client_ip LIKE ? ESCAPE '\\' OR reason LIKE ? ESCAPE '\\' OR vendor_key_id LIKE ? ESCAPE '\\' \
+                 OR coalesce(country, '') LIKE ? ESCAPE '\\')"
+            }
+            Dialect::Postgres => {
+                "(object_key ILIKE ? ESCAPE '\\' OR user_agent ILIKE ? ESCAPE '\\' OR origin ILIKE ? ESCAPE '\\' \
+                 OR client_ip ILIKE ? ESCAPE '\\' OR reason ILIKE ? ESCAPE '\\' OR vendor_key_id ILIKE ? ESCAPE '\\' \
+                 OR coalesce(country, '') ILIKE ? ESCAPE '\\')"
+            }
+        });
         let pattern = contains_pattern(bounded(text, "text")?);
-        values.extend(std::iter::repeat_n(Value::Text(pattern), 7));
+        values.extend(std::iter::repeat_n(Param::Text(pattern), 7));
     }
     let sql = if clauses.is_empty() { "1 = 1".to_owned() } else { clauses.join(" AND ") };
     Ok((sql, values))
@@ -195,13 +269,12 @@ fn bounded<'a>(value: &'a str, name: &'static str) -> Result<&'a str, AuditError
     Ok(value)
 }
 
+/// The SQL of [`AuditLog::unexpired_nonces`] (`?1` is `now_secs`).
+const LIVE_NONCES: &str = "SELECT seq, nonce, expires_at FROM audit_entries \
+     WHERE decision = 'granted' AND nonce IS NOT NULL AND expires_at >= ?1";
+
 fn live_nonces(conn: &Connection, now_secs: u64) -> Result<Vec<([u8; 16], u64)>, AuditError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT seq, nonce, expires_at FROM audit_entries \
-             WHERE decision = 'granted' AND nonce IS NOT NULL AND expires_at >= ?1",
-        )
-        .map_err(query_failed)?;
+    let mut stmt = conn.prepare_cached(LIVE_NONCES).map_err(query_failed)?;
     let now = i64::try_from(now_secs).unwrap_or(i64::MAX);
     let mut rows = stmt.query([now]).map_err(query_failed)?;
     let mut out = Vec::new();

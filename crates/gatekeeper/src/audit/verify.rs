@@ -1,7 +1,8 @@
 //! Offline verification of an audit database: the chain, the sequence, and the signed checkpoints.
 //!
 //! [`verify`] reads the file read-only (safe while the gatekeeper runs), recomputes every entry
-//! hash from seq 1, and checks every checkpoint signature strictly against the key it is given. It
+//! hash from seq 1, and checks every checkpoint signature strictly against the key it is given.
+//! [`ChainCheck`] holds the checks themselves, so the PostgreSQL store's verify runs the same ones. It
 //! reports the first problem in sequence order. It must never write to the database, never trust a
 //! stored hash it can recompute, and never report success for a log it could not read to the end.
 
@@ -11,7 +12,8 @@ use std::path::Path;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::chain::{checkpoint_message, entry_hash, GENESIS_HASH};
-use super::store::{self, Checkpoint, ENTRY_COLUMNS};
+use super::store::{self, Checkpoint, Malformed, ENTRY_COLUMNS};
+use super::AuditEntry;
 
 /// What a successful verification found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +73,10 @@ pub enum VerifyProblem {
 }
 
 impl VerifyFailure {
-    fn at(seq: u64, problem: VerifyProblem) -> Self {
+    /// The log could not be read at all.
+    pub(super) const UNREADABLE: Self = Self { seq: None, problem: VerifyProblem::Unreadable };
+
+    pub(super) fn at(seq: u64, problem: VerifyProblem) -> Self {
         Self { seq: Some(seq), problem }
     }
 
@@ -123,58 +128,92 @@ pub fn verify(db_path: &Path, gatekeeper_public_key: &VerifyingKey) -> Result<Ve
 pub fn verify_with_keys(db_path: &Path, keys: &[VerifyingKey]) -> Result<VerifyReport, VerifyFailure> {
     let unreadable = |e: rusqlite::Error| {
         tracing::error!(path = %db_path.display(), error = %e, "cannot read the audit log");
-        VerifyFailure { seq: None, problem: VerifyProblem::Unreadable }
+        VerifyFailure::UNREADABLE
     };
     let conn = store::open_reader(db_path).map_err(unreadable)?;
     // One read transaction: entries and checkpoints from the same snapshot.
     let snapshot = conn.unchecked_transaction().map_err(unreadable)?;
-    let mut checkpoints = store::read_checkpoints(&snapshot)
+    let checkpoints = store::read_checkpoints(&snapshot)
         .map_err(unreadable)?
         .map_err(|m| VerifyFailure::at(m.seq, VerifyProblem::Malformed(m.field)))?;
-    checkpoints.sort_by_key(|c| c.seq);
-    let mut pending = checkpoints.iter().peekable();
-    let mut check_checkpoints_at = |seq: u64, hash: &[u8; 32]| -> Result<(), VerifyFailure> {
-        while let Some(cp) = pending.next_if(|cp| cp.seq <= seq) {
-            check_checkpoint(cp, hash, keys)?;
-        }
-        Ok(())
-    };
-    check_checkpoints_at(0, &GENESIS_HASH)?;
-
+    let mut chain = ChainCheck::new(checkpoints, keys)?;
     let mut stmt =
         snapshot.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM audit_entries ORDER BY seq")).map_err(unreadable)?;
     let mut rows = stmt.query([]).map_err(unreadable)?;
-    let mut prev = GENESIS_HASH;
-    let mut last = 0u64;
     while let Some(row) = rows.next().map_err(unreadable)? {
-        let expected = last.saturating_add(1);
-        let e = match store::read_entry(row) {
+        chain.entry(store::read_entry(row))?;
+    }
+    chain.finish()
+}
+
+/// The checks of `docs/audit.md` section 6, fed the stored rows one at a time in `seq` order, so
+/// that every store runs exactly the same checks.
+pub(super) struct ChainCheck<'k> {
+    /// Every checkpoint, in `seq` order.
+    checkpoints: Vec<Checkpoint>,
+    /// The first checkpoint not yet checked.
+    pending: usize,
+    keys: &'k [VerifyingKey],
+    /// The hash of the last entry checked.
+    prev: [u8; 32],
+    /// The seq of the last entry checked.
+    last: u64,
+}
+
+impl<'k> ChainCheck<'k> {
+    /// Starts with the stored `checkpoints` (any order); checks those that cover no entry at all.
+    pub(super) fn new(mut checkpoints: Vec<Checkpoint>, keys: &'k [VerifyingKey]) -> Result<Self, VerifyFailure> {
+        // Stable: checkpoints of one seq keep their stored order.
+        checkpoints.sort_by_key(|c| c.seq);
+        let mut chain = Self { checkpoints, pending: 0, keys, prev: GENESIS_HASH, last: 0 };
+        chain.checkpoints_up_to(0, &GENESIS_HASH)?;
+        Ok(chain)
+    }
+
+    /// Checks the next stored row (rows must come in `seq` order).
+    pub(super) fn entry(&mut self, row: Result<AuditEntry, Malformed>) -> Result<(), VerifyFailure> {
+        let expected = self.last.saturating_add(1);
+        let e = match row {
             Ok(e) if e.seq == expected => e,
             Ok(_) => return Err(VerifyFailure::at(expected, VerifyProblem::Missing)),
             Err(m) if m.seq == expected => return Err(VerifyFailure::at(m.seq, VerifyProblem::Malformed(m.field))),
             Err(_) => return Err(VerifyFailure::at(expected, VerifyProblem::Missing)),
         };
-        if e.prev_hash != prev {
+        if e.prev_hash != self.prev {
             return Err(VerifyFailure::at(e.seq, VerifyProblem::BrokenLink));
         }
         if entry_hash(e.seq, &e.prev_hash, &e.entry) != e.hash {
             return Err(VerifyFailure::at(e.seq, VerifyProblem::HashMismatch));
         }
-        check_checkpoints_at(e.seq, &e.hash)?;
-        prev = e.hash;
-        last = e.seq;
+        self.checkpoints_up_to(e.seq, &e.hash)?;
+        self.prev = e.hash;
+        self.last = e.seq;
+        Ok(())
     }
-    if pending.peek().is_some() {
-        return Err(VerifyFailure::at(last.saturating_add(1), VerifyProblem::Truncated));
+
+    /// After the last row: no checkpoint may be left beyond the end.
+    pub(super) fn finish(self) -> Result<VerifyReport, VerifyFailure> {
+        if self.pending < self.checkpoints.len() {
+            return Err(VerifyFailure::at(self.last.saturating_add(1), VerifyProblem::Truncated));
+        }
+        let last_checkpoint = self.checkpoints.last().map(|c| (c.seq, c.time_ms));
+        Ok(VerifyReport {
+            entries: self.last,
+            head_hash: self.prev,
+            checkpoints: u64::try_from(self.checkpoints.len()).unwrap_or(u64::MAX),
+            last_checkpoint,
+            unchecked_tail: self.last.saturating_sub(last_checkpoint.map_or(0, |c| c.0)),
+        })
     }
-    let last_checkpoint = checkpoints.last().map(|c| (c.seq, c.time_ms));
-    Ok(VerifyReport {
-        entries: last,
-        head_hash: prev,
-        checkpoints: u64::try_from(checkpoints.len()).unwrap_or(u64::MAX),
-        last_checkpoint,
-        unchecked_tail: last.saturating_sub(last_checkpoint.map_or(0, |c| c.0)),
-    })
+
+    /// Checks every pending checkpoint at or below `seq`, whose entry hash is `hash`.
+    fn checkpoints_up_to(&mut self, seq: u64, hash: &[u8; 32]) -> Result<(), VerifyFailure> {
+        while let Some(cp) = self.checkpoints.get(self.pending).filter(|cp| cp.seq <= seq) {
+            check_checkpoint(cp, hash, self.keys)?;
+            self.pending = self.pending.saturating_add(1);
+        }
+        Ok(())
+    }
 }
 
 /// Checks one checkpoint whose seq has been reached; `hash` is the entry hash at `cp.seq`.

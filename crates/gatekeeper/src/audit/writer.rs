@@ -20,7 +20,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use s3gk_protocol::KeyId;
 use tokio::sync::{mpsc, oneshot};
 
-use super::chain::{checkpoint_message, entry_hash, GENESIS_HASH};
+use super::chain::{canonicalise, checkpoint_message, entry_hash, GENESIS_HASH};
 use super::store::{self, Checkpoint};
 use super::{AuditError, NewEntry};
 
@@ -29,7 +29,8 @@ pub const MAX_BATCH: usize = 1024;
 /// How many jobs may wait for the writer before `append` itself waits (back-pressure).
 pub(super) const QUEUE: usize = 4 * MAX_BATCH;
 
-type Make = Box<dyn FnOnce(u64) -> NewEntry + Send>;
+/// What builds an entry once its seq is known.
+pub(super) type Make = Box<dyn FnOnce(u64) -> NewEntry + Send>;
 
 pub(super) enum Job {
     Append { make: Make, reply: oneshot::Sender<Result<u64, AuditError>> },
@@ -55,7 +56,7 @@ pub(super) struct CheckpointSigner {
 
 impl CheckpointSigner {
     /// Signs a checkpoint of `head` at the current time.
-    fn sign(&self, head: Head) -> Checkpoint {
+    pub(super) fn sign(&self, head: Head) -> Checkpoint {
         let time_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -149,10 +150,8 @@ impl Writer {
                         let _gone = reply.send(Err(AuditError::InvalidEntry));
                         continue;
                     };
-                    // One encoding per value: an empty country is stored and hashed as absent.
-                    if entry.country.as_deref() == Some("") {
-                        entry.country = None;
-                    }
+                    // One encoding per value, whichever store keeps it.
+                    canonicalise(&mut entry);
                     let hash = entry_hash(seq, &next.1, &entry);
                     match store::insert_entry(conn, seq, &entry, &next.1, &hash) {
                         Ok(()) => {

@@ -1,4 +1,5 @@
-//! The configuration of what the gatekeeper talks to: `[s3]`, `[geo]` and `[audit]`.
+//! The configuration of what the gatekeeper talks to: `[s3]`, `[geo]` and `[audit]` (SQLite, or a
+//! shared PostgreSQL database whose URL is a secret reference).
 //!
 //! Credentials are references resolved through [`crate::secret::resolve`] (the access key id may
 //! also be written literally: it is not secret). Paths given relative are taken relative to the
@@ -14,7 +15,8 @@ use url::Url;
 use super::policy::is_loopback;
 use super::reader::{Field, Problems, Section};
 use super::Env;
-use crate::audit::AuditSettings;
+use crate::audit::postgres::SettingsProblem;
+use crate::audit::{AuditSettings, AuditStore, PostgresSettings, PostgresTls};
 use crate::geo::GeoSettings;
 use crate::s3::S3Settings;
 use crate::secret::{self, Secret};
@@ -190,8 +192,19 @@ pub(super) fn audit(
     base: Option<&Path>,
     p: &mut Problems,
 ) -> (AuditSettings, Option<Secret<String>>) {
+    const KEYS: &[&str] = &[
+        "store",
+        "path",
+        "checkpoint_every",
+        "max_db_pages",
+        "admin_token",
+        "postgres_url",
+        "postgres_tls",
+        "postgres_ca_file",
+    ];
     let empty = Table::new();
-    let s = root.section_or_empty("audit", &["path", "checkpoint_every", "max_db_pages", "admin_token"], &empty, p);
+    let s = root.section_or_empty("audit", KEYS, &empty, p);
+    let store = audit_store(&s, env, base, p);
     let path = s.str("path", p).map_or("audit.db", |f| f.value);
     let checkpoint_every =
         s.u64_in("checkpoint_every", AuditSettings::DEFAULT_CHECKPOINT_EVERY, 0..=MAX_CHECKPOINT_EVERY, p);
@@ -205,6 +218,56 @@ pub(super) fn audit(
         check(&f, long_enough, "the admin token must be at least 32 characters (e.g. 32 random bytes in hex)", p)
             .then_some(token)
     });
-    let audit = AuditSettings { checkpoint_every, max_db_pages, ..AuditSettings::new(relative_to(base, path)) };
+    let audit = AuditSettings { store, checkpoint_every, max_db_pages, ..AuditSettings::new(relative_to(base, path)) };
     (audit, admin_token)
+}
+
+/// `audit.store` and the fields of the store it names; a field of the other store is a problem.
+fn audit_store(s: &Section<'_>, env: Env<'_>, base: Option<&Path>, p: &mut Problems) -> AuditStore {
+    const SQLITE_ONLY: &[&str] = &["path", "max_db_pages"];
+    const POSTGRES_ONLY: &[&str] = &["postgres_url", "postgres_tls", "postgres_ca_file"];
+    let postgres = match s.str("store", p) {
+        None => false,
+        Some(f) if f.value == "sqlite" => false,
+        Some(f) if f.value == "postgres" => true,
+        Some(f) => {
+            p.push(&f.path, "expected \"sqlite\" or \"postgres\"");
+            false
+        }
+    };
+    let (misplaced, only) = if postgres { (SQLITE_ONLY, "sqlite") } else { (POSTGRES_ONLY, "postgres") };
+    for key in misplaced.iter().filter(|k| s.has(k)) {
+        p.push(s.field_path(key), format!("used only with store = \"{only}\""));
+    }
+    if !postgres {
+        return AuditStore::Sqlite;
+    }
+    let tls = match s.str("postgres_tls", p) {
+        None => Some(PostgresTls::Require),
+        Some(f) if f.value == "require" => Some(PostgresTls::Require),
+        Some(f) if f.value == "disable" => Some(PostgresTls::Disable),
+        Some(f) => {
+            p.push(&f.path, "expected \"require\" or \"disable\"");
+            None
+        }
+    };
+    if !s.has("postgres_url") {
+        p.push(s.field_path("postgres_url"), "missing (required with store = \"postgres\")");
+    }
+    let url = s.str("postgres_url", p).and_then(|f| resolve_secret(&f, env, p));
+    let ca_file = s.str("postgres_ca_file", p).map(|f| relative_to(base, f.value));
+    let (Some(url), Some(tls)) = (url, tls) else { return AuditStore::Sqlite };
+    let settings = PostgresSettings { url, tls, ca_file };
+    match settings.check() {
+        Ok(()) => AuditStore::Postgres(settings),
+        Err(problem) => {
+            let key = match problem {
+                SettingsProblem::Url(_) => "postgres_url",
+                SettingsProblem::Tls(_) => "postgres_tls",
+                SettingsProblem::CaFile(_) => "postgres_ca_file",
+            };
+            p.push(s.field_path(key), problem.to_string());
+            AuditStore::Sqlite
+        }
+    }
 }

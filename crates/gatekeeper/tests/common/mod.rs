@@ -1,6 +1,10 @@
 //! A real stack for the integration tests: an S3-compatible server that checks SigV4 (s3s-fs) and
 //! the gatekeeper, both served over HTTP on loopback, plus a client that signs like a browser would.
+//! `postgres`: a real PostgreSQL server for stacks whose audit log and replay cache live there.
 #![allow(dead_code, unreachable_pub)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+pub mod postgres;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -36,11 +40,21 @@ pub struct Options {
     pub max_list_objects: usize,
     /// Reuse this folder (to restart a gatekeeper on the same audit log).
     pub dir: Option<Arc<tempfile::TempDir>>,
+    /// Keep the audit log and the replay cache in the PostgreSQL database at this URL
+    /// (`[audit] store = "postgres"`, TLS off: loopback) instead of SQLite and memory.
+    pub postgres: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { acl: String::new(), trusted_proxies: "[]", max_db_pages: None, max_list_objects: 1000, dir: None }
+        Self {
+            acl: String::new(),
+            trusted_proxies: "[]",
+            max_db_pages: None,
+            max_list_objects: 1000,
+            dir: None,
+            postgres: None,
+        }
     }
 }
 
@@ -72,7 +86,13 @@ impl Stack {
         let s3 = LocalS3::start(s3_config).await.unwrap();
         let vendor = SigningKey::from_bytes(&seed(1));
         let gatekeeper_key = SigningKey::from_bytes(&seed(2));
-        let max_pages = opts.max_db_pages.map(|p| format!("max_db_pages = {p}")).unwrap_or_default();
+        let store = match &opts.postgres {
+            Some(_) => "store = \"postgres\"\npostgres_url = \"env:GK_PG_URL\"\npostgres_tls = \"disable\"".to_owned(),
+            None => {
+                let max_pages = opts.max_db_pages.map(|p| format!("max_db_pages = {p}")).unwrap_or_default();
+                format!("path = \"{}\"\n{max_pages}", dir.path().join("audit.db").display())
+            }
+        };
         let toml = format!(
             r#"
 gatekeeper_id = "{GATEKEEPER_ID}"
@@ -114,10 +134,9 @@ cors_origins = ["{ORIGIN}"]
 loopback_country = "US"
 
 [audit]
-path = "{db}"
 admin_token = "env:GK_ADMIN_TOKEN"
 checkpoint_every = 10
-{max_pages}
+{store}
 
 {acl}
 "#,
@@ -127,11 +146,12 @@ checkpoint_every = 10
             region = s3.region(),
             access_key = s3.access_key(),
             trusted = opts.trusted_proxies,
-            db = dir.path().join("audit.db").display(),
             acl = opts.acl,
         );
         let secret_key = s3.secret_key().to_owned();
+        let pg_url = opts.postgres.clone();
         let env = move |name: &str| match name {
+            "GK_PG_URL" => pg_url.clone(),
             "GK_SIGNING_KEY" => Some(hex::encode(seed(2))),
             "GK_MASTER_KEY_1" => Some(hex::encode(seed(3))),
             "GK_MASTER_KEY_2" => Some(hex::encode(seed(4))),
@@ -141,7 +161,7 @@ checkpoint_every = 10
             _ => None,
         };
         let settings = Settings::from_toml_str(&toml, &env).unwrap_or_else(|e| panic!("test config: {e}"));
-        let gk = service::start(settings).unwrap_or_else(|e| panic!("start: {e}"));
+        let gk = service::start(settings).await.unwrap_or_else(|e| panic!("start: {e}"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -7,6 +7,7 @@ use s3gk_protocol::policy::acl::{CountryCode, Rules, DEFAULT_ALLOWED_COUNTRIES};
 
 use super::*;
 
+mod audit_store;
 mod problems;
 
 const EXAMPLE: &str = include_str!("../../../gatekeeper.example.toml");

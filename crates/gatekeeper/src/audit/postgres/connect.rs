@@ -1,0 +1,198 @@
+//! Connecting to PostgreSQL: TLS, timeouts, the settings every session gets, and [`Link`], one
+//! shared connection that reconnects after a failure.
+//!
+//! TLS is rustls with the ring provider, trusting the webpki roots plus an optional CA file. Every
+//! session commits durably (`synchronous_commit = on`, whatever the server's default) and cannot
+//! hold a lock for long. Nothing here logs the connection URL or puts it into an error.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use tokio_postgres::{Client, Connection, NoTls, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::{PostgresSettings, PostgresTls};
+
+/// How long opening a connection (TCP, TLS, authentication, session settings) may take.
+pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// After a failed connection attempt, callers are refused at once for this long instead of each
+/// waiting for another attempt.
+const RETRY_AFTER: Duration = Duration::from_millis(500);
+
+/// The database could not be reached (the cause is logged, never returned).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Unreachable;
+
+/// Opens a connection, applies the session settings (and `statement_timeout`, if any), and
+/// spawns its driver on the current Tokio runtime.
+pub(super) async fn connect(
+    settings: &PostgresSettings,
+    statement_timeout: Option<Duration>,
+) -> Result<Client, Unreachable> {
+    let attempt = async {
+        let config = settings.client_config().map_err(|_| {
+            tracing::error!("the PostgreSQL connection URL does not parse");
+            Unreachable
+        })?;
+        let client = match settings.tls {
+            PostgresTls::Disable => start(config.connect(NoTls).await)?,
+            PostgresTls::Require => start(config.connect(MakeRustlsConnect::new(tls_config(settings)?)).await)?,
+        };
+        let mut session = String::from(
+            "SET synchronous_commit = on; SET idle_in_transaction_session_timeout = '30s'; SET lock_timeout = '5s';",
+        );
+        if let Some(limit) = statement_timeout {
+            session.push_str(&format!(" SET statement_timeout = '{}ms';", limit.as_millis()));
+        }
+        client.batch_execute(&session).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot set up the PostgreSQL session");
+            Unreachable
+        })?;
+        Ok(client)
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, attempt).await.unwrap_or_else(|_| {
+        tracing::error!("connecting to PostgreSQL timed out");
+        Err(Unreachable)
+    })
+}
+
+/// Spawns the driver of a new connection and returns its client.
+fn start<S, T>(connected: Result<(Client, Connection<S, T>), tokio_postgres::Error>) -> Result<Client, Unreachable>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (client, connection) = connected.map_err(|e| {
+        tracing::error!(error = %e, "cannot connect to PostgreSQL");
+        Unreachable
+    })?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "PostgreSQL connection lost");
+        }
+    });
+    Ok(client)
+}
+
+/// The rustls configuration: ring, TLS 1.2+, webpki roots plus the configured CA file.
+fn tls_config(settings: &PostgresSettings) -> Result<rustls::ClientConfig, Unreachable> {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    if let Some(path) = &settings.ca_file {
+        let certs = load_ca(path).map_err(|e| {
+            tracing::error!(error = %e, "cannot read the PostgreSQL CA file");
+            Unreachable
+        })?;
+        let (_added, ignored) = roots.add_parsable_certificates(certs);
+        if ignored > 0 {
+            tracing::warn!(ignored, "some certificates of the PostgreSQL CA file are not usable roots");
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot configure TLS");
+            Unreachable
+        })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// The certificates of a PEM file; an error names what is wrong (never the file's content).
+pub(super) fn load_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| format!("cannot read certificates from {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("no PEM certificate in {}", path.display()));
+    }
+    Ok(certs)
+}
+
+/// A connection with the statements prepared on it.
+pub(crate) struct Connected {
+    /// The client (cheap to share: queries from several tasks are pipelined).
+    pub(crate) client: Client,
+    statements: Vec<Statement>,
+}
+
+impl Connected {
+    /// The `i`-th statement of the list the [`Link`] was made with.
+    pub(crate) fn statement(&self, i: usize) -> Option<&Statement> {
+        self.statements.get(i)
+    }
+}
+
+/// One shared connection, opened on first use and again after it broke.
+pub(crate) struct Link {
+    settings: PostgresSettings,
+    statement_timeout: Option<Duration>,
+    prepare: &'static [&'static str],
+    state: tokio::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    live: Option<Arc<Connected>>,
+    failed_at: Option<Instant>,
+}
+
+impl Link {
+    /// A link that prepares the statements `prepare` on every connection it opens.
+    pub(crate) fn new(
+        settings: PostgresSettings,
+        statement_timeout: Option<Duration>,
+        prepare: &'static [&'static str],
+    ) -> Self {
+        Self { settings, statement_timeout, prepare, state: tokio::sync::Mutex::new(State::default()) }
+    }
+
+    /// The live connection, opening one if there is none. Fails at once for a short while after
+    /// a failed attempt, so that an outage refuses requests quickly instead of queueing them.
+    pub(crate) async fn get(&self) -> Result<Arc<Connected>, Unreachable> {
+        let mut state = self.state.lock().await;
+        if let Some(live) = state.live.as_ref().filter(|c| !c.client.is_closed()) {
+            return Ok(Arc::clone(live));
+        }
+        state.live = None;
+        if state.failed_at.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+            return Err(Unreachable);
+        }
+        match self.open().await {
+            Ok(connected) => {
+                let connected = Arc::new(connected);
+                state.live = Some(Arc::clone(&connected));
+                state.failed_at = None;
+                Ok(connected)
+            }
+            Err(e) => {
+                state.failed_at = Some(Instant::now());
+                Err(e)
+            }
+        }
+    }
+
+    /// Forgets `broken` (if it is still the live connection), so the next call reconnects.
+    pub(crate) async fn reset(&self, broken: &Arc<Connected>) {
+        let mut state = self.state.lock().await;
+        if state.live.as_ref().is_some_and(|live| Arc::ptr_eq(live, broken)) {
+            state.live = None;
+        }
+    }
+
+    async fn open(&self) -> Result<Connected, Unreachable> {
+        let client = connect(&self.settings, self.statement_timeout).await?;
+        let mut statements = Vec::with_capacity(self.prepare.len());
+        for sql in self.prepare {
+            statements.push(client.prepare(sql).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot prepare a PostgreSQL statement");
+                Unreachable
+            })?);
+        }
+        Ok(Connected { client, statements })
+    }
+}
