@@ -6,6 +6,7 @@
 //! 1. the per-request crypto floor: two `verify_strict` plus one receipt signature;
 //! 2. in-process: `authorize()` called directly by 64 concurrent tasks (no HTTP);
 //! 3. HTTP: 64 keep-alive connections from this process to the server on loopback, with p50/p99.
+//!
 //! All request bodies are signed before timing starts, so the load generator's signing is not
 //! counted. Figures go to docs/benchmarks.md by hand, with the command line.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]

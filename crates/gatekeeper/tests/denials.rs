@@ -1,5 +1,7 @@
 //! Each refusal over real HTTP, caused for real: wrong signatures, a second loopback address for
 //! the IP rules, the real country database for the country rules, a real full audit database.
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! The Lambda adapter with real API Gateway event payloads: REST API (v1) and HTTP API (v2).
 //! Run with `cargo test -p s3gk-gatekeeper --features lambda --test lambda`.
 #![cfg(feature = "lambda")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod common;
 
