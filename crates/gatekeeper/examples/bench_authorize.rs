@@ -71,12 +71,22 @@ async fn main() {
     println!("machine: {} cores; {} requests per phase; {} concurrent", num_cpus(), n, CONNECTIONS);
 
     let floor = crypto_floor(&client, &stack.gatekeeper_key);
-    println!("crypto floor (2 x verify_strict + 1 sign): {:.1} us/request = {:.0} req/s on one core", micros(floor), 1e6 / micros(floor));
+    println!(
+        "crypto floor (2 x verify_strict + 1 sign): {:.1} us/request = {:.0} req/s on one core",
+        micros(floor),
+        1e6 / micros(floor)
+    );
 
     // In-process: the whole pipeline including presigning and the durable audit append.
-    let work: Vec<AuthorizeRequest> = bodies(&client, n).into_iter().map(|b| serde_json::from_value(b).unwrap()).collect();
+    let work: Vec<AuthorizeRequest> =
+        bodies(&client, n).into_iter().map(|b| serde_json::from_value(b).unwrap()).collect();
     let work = Arc::new(std::sync::Mutex::new(work));
-    let caller = Caller { peer: "127.0.0.1".parse().unwrap(), forwarded_for: vec![], user_agent: "bench".into(), origin: String::new() };
+    let caller = Caller {
+        peer: "127.0.0.1".parse().unwrap(),
+        forwarded_for: vec![],
+        user_agent: "bench".into(),
+        origin: String::new(),
+    };
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {

@@ -293,13 +293,19 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
             objects.push((req.key.clone(), None, put));
         }
         Operation::ListPrefix => {
-            let listed = gk.s3.list_objects(&req.key, gk.settings.limits.max_list_objects).await.map_err(Refusal::S3)?;
+            let listed =
+                gk.s3.list_objects(&req.key, gk.settings.limits.max_list_objects).await.map_err(Refusal::S3)?;
             for object in listed {
                 let url = gk.s3.presign_get(&object.key, now).map_err(Refusal::S3)?;
                 objects.push((object.key, Some(object.size), url));
             }
         }
-        _ => return Err(Refusal::Denied(Denial::Malformed(DecodeError::new(Field::Operation, DecodeProblem::InvalidValue)))),
+        _ => {
+            return Err(Refusal::Denied(Denial::Malformed(DecodeError::new(
+                Field::Operation,
+                DecodeProblem::InvalidValue,
+            ))))
+        }
     }
 
     let signed: Arc<Mutex<Option<SignedReceipt>>> = Arc::new(Mutex::new(None));
@@ -336,11 +342,8 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
         }
         None => sequences.resize(objects.len(), receipt_seq),
     }
-    let receipt = signed
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .ok_or(Refusal::Denied(Denial::AuditUnavailable))?;
+    let receipt =
+        signed.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or(Refusal::Denied(Denial::AuditUnavailable))?;
 
     let bucket = gk.settings.s3.bucket.clone();
     // New uploads use the current (first) master key; reads get every key the object may use.
@@ -392,9 +395,7 @@ where
 }
 
 /// Waits for a queued append; any failure refuses the request (fail closed).
-async fn durable(
-    append: tokio::task::JoinHandle<Result<u64, crate::audit::AuditError>>,
-) -> Result<u64, Refusal> {
+async fn durable(append: tokio::task::JoinHandle<Result<u64, crate::audit::AuditError>>) -> Result<u64, Refusal> {
     match append.await {
         Ok(Ok(seq)) => Ok(seq),
         Ok(Err(e)) => {

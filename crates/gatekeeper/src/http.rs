@@ -223,11 +223,11 @@ async fn audit_search(
     let Some(token) = &gk.settings.admin_token else {
         return ApiError::new(StatusCode::FORBIDDEN, "admin_disabled", "no admin token is configured").into_response();
     };
-    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let presented =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     // Compare digests so neither the content nor the length of the token leaks through timing.
-    let authorized = presented.is_some_and(|p| {
-        Sha256::digest(p.as_bytes()).ct_eq(&Sha256::digest(token.expose().as_bytes())).into()
-    });
+    let authorized = presented
+        .is_some_and(|p| Sha256::digest(p.as_bytes()).ct_eq(&Sha256::digest(token.expose().as_bytes())).into());
     if !authorized {
         return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid admin bearer token is required")
             .into_response();

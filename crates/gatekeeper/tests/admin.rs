@@ -20,7 +20,8 @@ async fn audit_search_requires_the_admin_token_and_finds_decisions() {
     assert_eq!(resp.status(), 401);
     let resp = client.http.get(&url).bearer_auth("wrong").send().await.unwrap();
     assert_eq!(resp.status(), 401);
-    let found: serde_json::Value = client.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
+    let found: serde_json::Value =
+        client.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
     let entries = found["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{found}");
     assert_eq!(entries[0]["decision"], "granted");
@@ -28,9 +29,11 @@ async fn audit_search_requires_the_admin_token_and_finds_decisions() {
     assert_eq!(entries[0]["country"], "US");
 
     let url = format!("{}/v1/audit?decision=denied", stack.base);
-    let found: serde_json::Value = client.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
+    let found: serde_json::Value =
+        client.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
     assert_eq!(found["entries"][0]["reason"], "key_outside_root");
-    let resp = client.http.get(format!("{}/v1/audit?colour=red", stack.base)).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+    let resp =
+        client.http.get(format!("{}/v1/audit?colour=red", stack.base)).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
     assert_eq!(resp.status(), 400);
     stack.stop().await;
 }
@@ -78,7 +81,12 @@ async fn cors_allows_exactly_the_configured_origins() {
     };
     let ok = preflight(ORIGIN).await.unwrap();
     assert_eq!(ok.headers()["access-control-allow-origin"], ORIGIN);
-    for evil in ["http://localhost:8000.evil.example", "http://evil.localhost:8000", "http://localhost:8001", "https://localhost:8000"] {
+    for evil in [
+        "http://localhost:8000.evil.example",
+        "http://evil.localhost:8000",
+        "http://localhost:8001",
+        "https://localhost:8000",
+    ] {
         let resp = preflight(evil).await.unwrap();
         assert!(resp.headers().get("access-control-allow-origin").is_none(), "{evil} must not be allowed");
     }
@@ -89,7 +97,8 @@ async fn cors_allows_exactly_the_configured_origins() {
 async fn info_health_and_metrics() {
     let stack = Stack::start(Options::default()).await;
     let client = stack.client(None);
-    let info: serde_json::Value = client.http.get(format!("{}/v1/info", stack.base)).send().await.unwrap().json().await.unwrap();
+    let info: serde_json::Value =
+        client.http.get(format!("{}/v1/info", stack.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["gatekeeper_id"], GATEKEEPER_ID);
     assert_eq!(info["protocol_versions"][0], 1);
     assert_eq!(info["upload_master_key_id"], "mk-2", "the first configured master key encrypts uploads");

@@ -20,10 +20,7 @@ fn seal(grant: &serde_json::Value, plain: &[u8]) -> Vec<u8> {
 }
 
 fn put_op(ciphertext: &[u8]) -> Operation {
-    Operation::Put {
-        content_length: ciphertext.len() as u64,
-        sha256: Some(sha2::Sha256::digest(ciphertext).into()),
-    }
+    Operation::Put { content_length: ciphertext.len() as u64, sha256: Some(sha2::Sha256::digest(ciphertext).into()) }
 }
 
 /// Uploads `plain` to `key` through the real put flow; returns the ciphertext.

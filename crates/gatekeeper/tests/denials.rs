@@ -15,13 +15,31 @@ async fn each_protocol_check_refuses_for_its_own_cause() {
     let client = stack.client(None);
     let get = |key: &str| client.request(Operation::Get, key);
     let cases: Vec<(&str, s3gk_protocol::AccessRequest)> = vec![
-        ("wrong_audience", { let mut r = get("tickets/1/a"); r.gatekeeper_id = "other-gk".into(); r }),
+        ("wrong_audience", {
+            let mut r = get("tickets/1/a");
+            r.gatekeeper_id = "other-gk".into();
+            r
+        }),
         ("key_dot_segment", get("tickets/../secrets/a")),
         ("key_outside_root", get("invoices/1.pdf")),
         ("key_prefix_not_directory", client.request(Operation::ListPrefix, "tickets/1")),
-        ("expired", { let mut r = get("tickets/1/a"); r.issued_at = now() - 400; r.expires_at = now() - 200; r }),
-        ("not_yet_valid", { let mut r = get("tickets/1/a"); r.issued_at = now() + 120; r.expires_at = now() + 180; r }),
-        ("lifetime_too_long", { let mut r = get("tickets/1/a"); r.expires_at = r.issued_at + 301; r }),
+        ("expired", {
+            let mut r = get("tickets/1/a");
+            r.issued_at = now() - 400;
+            r.expires_at = now() - 200;
+            r
+        }),
+        ("not_yet_valid", {
+            let mut r = get("tickets/1/a");
+            r.issued_at = now() + 120;
+            r.expires_at = now() + 180;
+            r
+        }),
+        ("lifetime_too_long", {
+            let mut r = get("tickets/1/a");
+            r.expires_at = r.issued_at + 301;
+            r
+        }),
     ];
     for (expected, req) in cases {
         let (status, answer) = client.authorize(&req).await;
@@ -108,7 +126,8 @@ allow_countries = ["NL"]
 "#;
     // 127.0.0.1 is a trusted proxy; 127.0.0.2 is not. Loopback maps to US, so only a forwarded
     // public address in NL passes. 145.100.0.0/16 is SURFnet's (NL); 8.8.8.8 is US.
-    let stack = Stack::start(Options { acl: acl.into(), trusted_proxies: r#"["127.0.0.1/32"]"#, ..Options::default() }).await;
+    let stack =
+        Stack::start(Options { acl: acl.into(), trusted_proxies: r#"["127.0.0.1/32"]"#, ..Options::default() }).await;
     let proxy = stack.client(None);
     let direct = stack.client(Some("127.0.0.2".parse().unwrap()));
     let req = |c: &Client| c.signed(&c.request(Operation::Get, "tickets/1/a"));
