@@ -1,0 +1,231 @@
+//! The handshake against the protocol crate's own gatekeeper-side verification and receipt
+//! signing: what the client builds verifies there, and what it signs comes back verifiable here.
+
+use std::net::IpAddr;
+
+use ed25519_dalek::SigningKey;
+use s3gk_protocol::policy::acl::{Acl, Rules};
+use s3gk_protocol::policy::object_key::RootPrefix;
+use s3gk_protocol::policy::time::TimePolicy;
+use s3gk_protocol::sign::{vendor_sign, Authorization, Keyring, VerifyPolicy};
+
+use super::*;
+use crate::wire::{KeyMaterialWire, ReceiptWire};
+
+const NOW: u64 = 1_800_000_000;
+
+fn session() -> SigningKey {
+    SigningKey::from_bytes(&[1; 32])
+}
+
+fn vendor() -> (SigningKey, KeyId) {
+    (SigningKey::from_bytes(&[2; 32]), KeyId::new("vendor-1").expect("valid id"))
+}
+
+fn gatekeeper() -> (SigningKey, KeyId) {
+    (SigningKey::from_bytes(&[3; 32]), KeyId::new("gk-1").expect("valid id"))
+}
+
+fn pinned() -> PinnedKey {
+    PinnedKey { key: gatekeeper().0.verifying_key(), key_id: None }
+}
+
+fn prepared(operation: Operation, key: &str) -> Prepared {
+    prepare("acme-gk", operation, key, NOW, Some(300), [9; 16], &session()).expect("prepares")
+}
+
+/// What the vendor answers for `prepared`.
+fn cosign(prepared: &Prepared) -> CosignAnswer {
+    let (key, id) = vendor();
+    CosignAnswer {
+        vendor_key_id: id.to_string(),
+        vendor_signature: B64.encode(vendor_sign(&key, &id, &prepared.bytes)),
+    }
+}
+
+/// What the gatekeeper answers: verify `body` as the gatekeeper does, sign a receipt with
+/// `signer`, and grant `objects`.
+fn gatekeeper_answer(body: &AuthorizeBody, signer: &SigningKey, objects: Vec<ObjectWire>) -> GrantAnswer {
+    let (vendor_key, vendor_id) = vendor();
+    let mut vendor_keys = Keyring::new();
+    vendor_keys.insert(vendor_id, vendor_key.verifying_key().as_bytes()).expect("valid key");
+    let policy = VerifyPolicy {
+        gatekeeper_id: "acme-gk".into(),
+        root: RootPrefix::default(),
+        time: TimePolicy::default(),
+        vendor_keys,
+    };
+    let b64 = |s: &str| B64.decode(s).expect("base64");
+    let auth = Authorization {
+        request: b64(&body.request),
+        vendor_key_id: body.vendor_key_id.clone(),
+        vendor_signature: b64(&body.vendor_signature).try_into().expect("64 bytes"),
+        client_signature: b64(&body.client_signature).try_into().expect("64 bytes"),
+    };
+    let verified = auth.verify(&policy, NOW + 1).expect("the gatekeeper accepts what the client built");
+    let any = Acl::uniform(Rules { allow_countries: None, ..Rules::default() });
+    let grant = verified.check_acl(&any, IpAddr::from([203, 0, 113, 7]), None).expect("allowed");
+    let signed = grant.receipt(42, NOW + 1).sign(signer, &gatekeeper().1);
+    GrantAnswer {
+        receipt: ReceiptWire {
+            bytes: B64.encode(&signed.bytes),
+            signature: B64.encode(signed.signature),
+            key_id: signed.key_id.to_string(),
+        },
+        objects,
+    }
+}
+
+fn object(key: &str, method: &str) -> ObjectWire {
+    ObjectWire {
+        key: key.into(),
+        size: None,
+        sequence: Some(43),
+        method: method.into(),
+        url: format!("https://s3.example/b/{key}?X-Amz-Signature=0"),
+        headers: Vec::new(),
+        expires_at: NOW + 60,
+        key_material: vec![KeyMaterialWire { master_key_id: "mk-1".into(), key: B64.encode([5u8; 32]) }],
+    }
+}
+
+fn round_trip(operation: Operation, key: &str, objects: Vec<ObjectWire>) -> Result<VerifiedGrant, ClientError> {
+    let p = prepared(operation, key);
+    let body = authorize_body(&p, &cosign(&p), &session())?;
+    verify_grant(gatekeeper_answer(&body, &gatekeeper().0, objects), &pinned(), &p)
+}
+
+#[test]
+fn requests_are_built_from_the_corrected_clock() {
+    let p = prepared(Operation::Get, "tickets/1/a.png");
+    assert_eq!((p.request.issued_at, p.request.expires_at), (NOW, NOW + REQUEST_LIFETIME_SECS));
+    assert_eq!(p.request.session_key, session().verifying_key().to_bytes());
+    assert_eq!(AccessRequest::decode(&p.bytes).expect("decodes"), p.request);
+    let short = prepare("acme-gk", Operation::Get, "k", NOW, Some(30), [0; 16], &session()).expect("prepares");
+    assert_eq!(short.request.expires_at, NOW + 30);
+}
+
+#[test]
+fn bad_keys_are_refused_before_anyone_is_asked() {
+    let code =
+        |op, key| prepare("g", op, key, NOW, None, [0; 16], &session()).map(|_| ()).expect_err(key).code().to_owned();
+    assert_eq!(code(Operation::Get, "a/../b"), "key_dot_segment");
+    assert_eq!(code(Operation::Get, "/a"), "key_leading_slash");
+    assert_eq!(code(Operation::Get, "a/"), "key_empty_segment");
+    assert_eq!(code(Operation::ListPrefix, "tickets/1"), "key_prefix_not_directory");
+    assert_eq!(code(Operation::Get, ""), "key_empty");
+}
+
+#[test]
+fn a_get_round_trip_verifies_and_summarises_the_receipt() {
+    let grant =
+        round_trip(Operation::Get, "tickets/1/a.png", vec![object("tickets/1/a.png", "GET")]).expect("verifies");
+    let r = &grant.receipt;
+    assert_eq!((r.key.as_str(), r.sequence, r.decided_at), ("tickets/1/a.png", 42, NOW + 1));
+    assert_eq!(
+        (r.vendor_key_id.as_str(), r.gatekeeper_key_id.as_str(), r.client_ip.as_str()),
+        ("vendor-1", "gk-1", "203.0.113.7")
+    );
+    let json = serde_json::to_value(r).expect("serializes");
+    assert_eq!(json["verified"], true);
+    assert_eq!(json["vendorKeyId"], "vendor-1");
+    assert_eq!(grant.objects.first().map(|o| o.keys.len()), Some(1));
+    assert_eq!(grant.summaries(), std::slice::from_ref(&grant.receipt), "one object, one receipt");
+}
+
+#[test]
+fn a_receipt_signed_by_another_key_is_refused() {
+    let p = prepared(Operation::Get, "k");
+    let body = authorize_body(&p, &cosign(&p), &session()).expect("signs");
+    let impostor = SigningKey::from_bytes(&[4; 32]);
+    let err = verify_grant(gatekeeper_answer(&body, &impostor, vec![object("k", "GET")]), &pinned(), &p)
+        .expect_err("impostor");
+    assert_eq!(err.code(), "bad_receipt_signature");
+
+    let mut answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", "GET")]);
+    answer.receipt.key_id = "gk-2".into();
+    assert_eq!(verify_grant(answer, &pinned(), &p).expect_err("key id is signed").code(), "bad_receipt_signature");
+
+    let pinned_other_id = PinnedKey { key_id: Some(KeyId::new("gk-9").expect("id")), ..pinned() };
+    let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", "GET")]);
+    assert_eq!(verify_grant(answer, &pinned_other_id, &p).expect_err("pinned id").code(), "bad_receipt_signature");
+}
+
+#[test]
+fn a_receipt_for_another_request_is_refused() {
+    let p = prepared(Operation::Get, "k");
+    let body = authorize_body(&p, &cosign(&p), &session()).expect("signs");
+    let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", "GET")]);
+    let other = prepare("acme-gk", Operation::Get, "k", NOW, None, [8; 16], &session()).expect("prepares");
+    assert_eq!(verify_grant(answer, &pinned(), &other).expect_err("other request").code(), "receipt_mismatch");
+}
+
+#[test]
+fn objects_must_match_the_request() {
+    let bad = |op: Operation, key: &str, objects| round_trip(op, key, objects).expect_err(key).code().to_owned();
+    assert_eq!(bad(Operation::Get, "k", vec![object("other", "GET")]), "bad_response");
+    assert_eq!(bad(Operation::Get, "k", vec![object("k", "PUT")]), "bad_response");
+    assert_eq!(bad(Operation::Get, "k", vec![object("k", "GET"), object("k", "GET")]), "bad_response");
+    assert_eq!(bad(Operation::Get, "k", Vec::new()), "bad_response");
+    assert_eq!(bad(Operation::ListPrefix, "t/1/", vec![object("t/10/a", "GET")]), "bad_response");
+    let mut no_keys = object("k", "GET");
+    no_keys.key_material.clear();
+    assert_eq!(bad(Operation::Get, "k", vec![no_keys]), "bad_response");
+    let mut script = object("k", "GET");
+    script.url = "javascript:alert(1)".into();
+    assert_eq!(bad(Operation::Get, "k", vec![script]), "bad_response");
+
+    let listed = round_trip(Operation::ListPrefix, "t/1/", vec![object("t/1/a", "GET"), object("t/1/b/c", "GET")]);
+    let listed = listed.expect("a listing verifies");
+    assert_eq!(listed.objects.len(), 2);
+    let summaries = listed.summaries();
+    let keys: Vec<(&str, u64)> = summaries.iter().map(|r| (r.key.as_str(), r.sequence)).collect();
+    assert_eq!(keys, [("t/1/", 42), ("t/1/a", 43), ("t/1/b/c", 43)], "the prefix's receipt, then each object");
+    assert!(summaries.iter().all(|r| r.verified && r.gatekeeper_key_id == "gk-1"));
+    let empty = round_trip(Operation::ListPrefix, "t/1/", Vec::new()).expect("an empty listing is fine");
+    assert!(empty.objects.is_empty());
+}
+
+#[test]
+fn a_vendor_answer_that_is_not_a_signature_is_a_bad_response() {
+    let p = prepared(Operation::Get, "k");
+    let mut answer = cosign(&p);
+    answer.vendor_signature = B64.encode([0u8; 63]);
+    assert_eq!(authorize_body(&p, &answer, &session()).expect_err("short").code(), "bad_response");
+    let answer = CosignAnswer { vendor_key_id: "a b".into(), ..cosign(&p) };
+    assert_eq!(authorize_body(&p, &answer, &session()).expect_err("bad id").code(), "bad_response");
+}
+
+#[test]
+fn uploads_bind_the_length_under_the_announced_key() {
+    let mk1 = KeyId::new("mk-1").expect("id");
+    let len = upload_length(100_000, &mk1).expect("fits");
+    assert_eq!(len, 78 + 4 + 2 * 16 + 100_000);
+    let op = Operation::Put { content_length: len, sha256: None };
+    let mut put = object("up/a.bin", "PUT");
+    put.headers = vec![
+        ("content-length".into(), len.to_string()),
+        ("if-none-match".into(), "*".into()),
+        ("x-amz-server-side-encryption".into(), "AES256".into()),
+    ];
+    let grant = round_trip(op, "up/a.bin", vec![put.clone()]).expect("verifies");
+    let granted = grant.objects.first().expect("one object");
+    let (key, headers) = upload_plan(granted, &mk1, len).expect("plan");
+    assert_eq!(key.master_key_id(), &mk1);
+    assert_eq!(headers.len(), 2);
+    assert!(headers.iter().all(|(n, _)| n != "content-length"));
+
+    let mk2 = KeyId::new("mk-2").expect("id");
+    assert_eq!(upload_plan(granted, &mk2, len).expect_err("other key").code(), "upload_key_mismatch");
+    assert_eq!(upload_plan(granted, &mk1, len + 1).expect_err("other length").code(), "bad_response");
+    let mut unbound = granted.clone();
+    unbound.headers.retain(|(n, _)| n != "content-length");
+    assert_eq!(upload_plan(&unbound, &mk1, len).expect_err("unbound").code(), "bad_response");
+}
+
+#[test]
+fn uploads_past_the_format_or_s3_limits_are_too_large() {
+    let id = KeyId::new("mk-1").expect("id");
+    let code = upload_length(usize::MAX, &id).expect_err("too large").code().to_owned();
+    assert_eq!(code, "object_too_large");
+}

@@ -1,0 +1,131 @@
+//! Streaming decryption of the object format, driven by the protocol's [`OpenFramer`] and sealed
+//! chunks opened by [`ChunkCipher`] (WebCrypto, asynchronously).
+//!
+//! The framer parses and checks the header and the key commitment, cuts the body into chunks and
+//! gives each its nonce; this module opens up to [`MAX_IN_FLIGHT`] chunks at once and releases
+//! their plaintext strictly in order, each only after its own tag verified. Memory is bounded:
+//! the framer holds one sealed chunk, plus the chunks in flight. Plaintext is released as JS
+//! `Uint8Array`s and never accumulates in wasm memory. Released plaintext is provisional until
+//! [`ObjectDecryptor::finish`] succeeds: the stream may still prove truncated.
+
+use std::collections::VecDeque;
+
+use js_sys::Uint8Array;
+use s3gk_protocol::object::{ObjectKeyMaterial, OpenFramer, OpenStep};
+use s3gk_protocol::ObjectError;
+
+use super::aead::{ChunkCipher, Engine, Pending, Usage};
+use crate::error::ClientError;
+
+/// How many chunks may be opening at once (WebCrypto runs them off the main thread).
+const MAX_IN_FLIGHT: usize = 4;
+
+/// Decrypts one object as its bytes arrive.
+pub struct ObjectDecryptor {
+    framer: OpenFramer,
+    engine: Engine,
+    cipher: Option<ChunkCipher>,
+    in_flight: VecDeque<Pending>,
+    failed: bool,
+}
+
+impl ObjectDecryptor {
+    /// A decryptor for an object under any of `keys` (chosen by the header's master key id), on
+    /// WebCrypto where this context has it.
+    pub fn new(keys: &[ObjectKeyMaterial]) -> Self {
+        Self::with_engine(keys, Engine::preferred())
+    }
+
+    /// A decryptor on a chosen engine (tests compare the two).
+    pub fn with_engine(keys: &[ObjectKeyMaterial], engine: Engine) -> Self {
+        Self { framer: OpenFramer::new(keys), engine, cipher: None, in_flight: VecDeque::new(), failed: false }
+    }
+
+    /// The engine the chunks are opened with, once the header has verified.
+    pub fn engine(&self) -> Option<Engine> {
+        self.cipher.as_ref().map(ChunkCipher::engine)
+    }
+
+    /// Takes the next bytes of the object and returns the plaintext of the chunks that verified
+    /// meanwhile, in order. After an error every call fails.
+    pub async fn push(&mut self, input: &[u8]) -> Result<Vec<Uint8Array>, ClientError> {
+        let result = self.push_inner(input).await;
+        self.failed |= result.is_err();
+        result
+    }
+
+    /// Ends the object: opens the final chunk and everything still in flight. `Ok` means the
+    /// whole object was authentic and complete.
+    pub async fn finish(mut self) -> Result<Vec<Uint8Array>, ClientError> {
+        if self.failed {
+            return Err(ObjectError::Decryption.into());
+        }
+        let last = self.framer.finish()?;
+        let cipher = self.cipher.as_ref().ok_or(ObjectError::Decryption)?;
+        self.in_flight.push_back(cipher.open(last.nonce(), last.ciphertext()));
+        let mut out = Vec::with_capacity(self.in_flight.len());
+        while let Some(pending) = self.in_flight.pop_front() {
+            out.push(pending.resolve().await?);
+        }
+        Ok(out)
+    }
+
+    async fn push_inner(&mut self, input: &[u8]) -> Result<Vec<Uint8Array>, ClientError> {
+        if self.failed {
+            return Err(ObjectError::Decryption.into());
+        }
+        let mut out = Vec::new();
+        let mut rest = input;
+        loop {
+            let (taken, step) = self.framer.push(rest)?;
+            rest = rest.get(taken..).ok_or(ClientError::Internal("the framer took more than it was given"))?;
+            match step {
+                OpenStep::NeedInput => return Ok(out),
+                OpenStep::Header { data_key, .. } => {
+                    let import = ChunkCipher::import(data_key, Usage::Decrypt, self.engine)?;
+                    self.cipher = Some(import.ready().await?);
+                }
+                OpenStep::Chunk(chunk) => {
+                    let cipher = self.cipher.as_ref().ok_or(ObjectError::Decryption)?;
+                    self.in_flight.push_back(cipher.open(chunk.nonce(), chunk.ciphertext()));
+                    while self.in_flight.len() > MAX_IN_FLIGHT {
+                        if let Some(pending) = self.in_flight.pop_front() {
+                            out.push(pending.resolve().await?);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl core::fmt::Debug for ObjectDecryptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ObjectDecryptor")
+            .field("framer", &self.framer)
+            .field("engine", &self.engine)
+            .field("in_flight", &self.in_flight.len())
+            .field("failed", &self.failed)
+            .finish()
+    }
+}
+
+/// Decrypts a whole object held in memory, feeding it in pieces of `piece_len` bytes (at least
+/// 1) to exercise the streaming path, and returns the plaintext only if all of it verified.
+pub async fn decrypt_object(
+    keys: &[ObjectKeyMaterial],
+    ciphertext: &[u8],
+    piece_len: usize,
+    engine: Engine,
+) -> Result<Vec<u8>, ClientError> {
+    let mut decryptor = ObjectDecryptor::with_engine(keys, engine);
+    let mut parts = Vec::new();
+    for piece in ciphertext.chunks(piece_len.max(1)) {
+        parts.extend(decryptor.push(piece).await?);
+    }
+    if ciphertext.is_empty() {
+        parts.extend(decryptor.push(&[]).await?);
+    }
+    parts.extend(decryptor.finish().await?);
+    Ok(parts.iter().flat_map(|p| p.to_vec()).collect())
+}
