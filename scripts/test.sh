@@ -65,6 +65,11 @@ step "test vectors regenerate identically" vectors_unchanged
 step "cargo test" cargo test --workspace --all-features
 step "interop: python from the spec" interop
 step "deployment template (cfn-lint)" cfn-lint deploy/template.yaml
+step "vendor co-sign example against the vectors" python3 examples/vendor_cosign.py vectors/signature-ok-get.txt
+step "README examples are tested code" python3 scripts/check-readme.py
+step "npm package (web + bundler, gzipped size)" bash scripts/build-pkg.sh
+step "browser tests (wasm-pack test, headless Chromium)" bash scripts/browser-tests.sh
+step "end-to-end page tests (Playwright, Chromium)" bash scripts/e2e.sh
 step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
 
 printf '\n'
