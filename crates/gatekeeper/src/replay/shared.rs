@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::audit::postgres::{u64_to_pg, Link};
+use crate::audit::postgres::{connection_lost, u64_to_pg, Link};
 use crate::audit::PostgresSettings;
 
 use super::ReplayError;
@@ -59,7 +59,7 @@ impl SharedNonces {
                     passed = Ok(row.is_some());
                     break;
                 }
-                Ok(Err(e)) if e.as_db_error().is_none() && connected.client.is_closed() && attempt == 0 => {
+                Ok(Err(e)) if connection_lost(&e, &connected.client) && attempt == 0 => {
                     // A connection the server closed while this instance was idle or frozen: once
                     // more on a new one. (Had the lost statement run, the retry refuses the request
                     // as a replay: closed, never open.)
@@ -68,7 +68,7 @@ impl SharedNonces {
                 }
                 Ok(Err(e)) => {
                     tracing::error!(error = %e, "replay check failed; refusing the request");
-                    if e.as_db_error().is_none() {
+                    if e.as_db_error().is_none() || connection_lost(&e, &connected.client) {
                         self.link.reset(&connected).await;
                     }
                     break;

@@ -113,6 +113,14 @@ pub(super) fn load_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, Strin
     Ok(certs)
 }
 
+/// True when `error` means the session is gone: the client saw the connection close, or the server
+/// ended the session itself (SQLSTATE class 57, operator intervention: `admin_shutdown` after
+/// `pg_terminate_backend` or a failover, `crash_shutdown`, `cannot_connect_now`). The server may
+/// deliver that as the answer to the next statement, so a database error can mean a dead session.
+pub(crate) fn connection_lost(error: &tokio_postgres::Error, client: &Client) -> bool {
+    client.is_closed() || error.code().is_some_and(|code| code.code().starts_with("57"))
+}
+
 /// A connection with the statements prepared on it.
 pub(crate) struct Connected {
     /// The client (cheap to share: queries from several tasks are pipelined).

@@ -27,7 +27,7 @@ mod reader;
 mod schema;
 mod writer;
 
-pub(crate) use connect::Link;
+pub(crate) use connect::{connection_lost, Link};
 pub(super) use reader::Reader;
 pub use reader::{export_jsonl, verify, verify_with_keys};
 pub(crate) use schema::u64_to_pg;

@@ -185,7 +185,7 @@ impl PgWriter {
                 .unwrap_or(Err(Failure::Timeout));
             let Err(e) = &outcome else { break };
             let broken = match (e, &self.conn) {
-                (Failure::Db(_), Some((client, _))) => client.is_closed(),
+                (Failure::Db(error), Some((client, _))) => super::connect::connection_lost(error, client),
                 _ => true,
             };
             if broken {
