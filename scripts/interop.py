@@ -104,7 +104,8 @@ def verify_strict(public_key, message, signature):
 
 REQUEST_DOMAIN = b"s3-gatekeeper/v1 access-request"
 OPERATIONS = {1: "get", 2: "put", 3: "list_prefix"}
-MAX_REQUEST_LEN, MAX_CONTENT_LENGTH = 4368, 5 * 2**30
+MAX_REQUEST_LEN, MAX_CONTENT_LENGTH = 4498, 5 * 2**30
+CONTENT_TYPE_TOKEN = set(b"abcdefghijklmnopqrstuvwxyz0123456789!#$&^_.+-")
 
 class Reader:
     """Reads fields in order with exact lengths; each problem raises ProtocolError(code, field)."""
@@ -139,7 +140,7 @@ class Reader:
 
 def decode_request(data):
     r = Reader(data, "malformed_request")
-    r.fail_if(len(data) > MAX_REQUEST_LEN, "end", "too long")  # no field named; see the report
+    r.fail_if(len(data) > MAX_REQUEST_LEN, "request", "too long")
     r.label(REQUEST_DOMAIN)
     r.fail_if(r.uint(1, "version") != 1, "version", "unsupported version", "unsupported_version")
     op = r.uint(1, "operation")
@@ -159,6 +160,15 @@ def decode_request(data):
         has_sha256 = r.uint(1, "has_sha256")
         r.fail_if(has_sha256 not in (0, 1), "has_sha256", "invalid value")
         req["sha256"] = r.take(32, "sha256") if has_sha256 == 1 else None
+        has_content_type = r.uint(1, "has_content_type")
+        r.fail_if(has_content_type not in (0, 1), "has_content_type", "invalid value")
+        req["content_type"] = None
+        if has_content_type == 1:
+            ct = r.bytes16("content_type", 1, 127)
+            parts = ct.split(b"/")
+            r.fail_if(len(parts) != 2 or not all(p and set(p) <= CONTENT_TYPE_TOKEN for p in parts),
+                      "content_type", "invalid value")
+            req["content_type"] = ct.decode("ascii")
     r.end()
     return req
 
@@ -170,6 +180,8 @@ def encode_request(req):
     if req["operation"] == "put":
         out += be(req["content_length"], 8)
         out += be(0, 1) if req["sha256"] is None else be(1, 1) + req["sha256"]
+        ct = req.get("content_type")
+        out += be(0, 1) if ct is None else be(1, 1) + bytes16(ct.encode("ascii"))
     return out
 
 
@@ -422,6 +434,7 @@ def check_request_vector(v):
         if req["operation"] == "put":
             same(v, "content_length", req["content_length"])
             same(v, "sha256", "none" if req["sha256"] is None else req["sha256"].hex())
+            same(v, "content_type", req["content_type"] or "none")
         same(v, "request", encode_request(req).hex())  # re-encoding gives the same bytes
     return code, outputs
 

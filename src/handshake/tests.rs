@@ -201,7 +201,7 @@ fn uploads_bind_the_length_under_the_announced_key() {
     let mk1 = KeyId::new("mk-1").expect("id");
     let len = upload_length(100_000, &mk1).expect("fits");
     assert_eq!(len, 78 + 4 + 2 * 16 + 100_000);
-    let op = Operation::Put { content_length: len, sha256: None };
+    let op = Operation::Put { content_length: len, sha256: None, content_type: None };
     let mut put = object("up/a.bin", "PUT");
     put.headers = vec![
         ("content-length".into(), len.to_string()),

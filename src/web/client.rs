@@ -7,7 +7,8 @@
 //! per client from `crypto.getRandomValues` and never leaves it.
 //!
 //! Methods marked `#[doc(hidden)]` are for this crate's browser tests (replaying a request,
-//! skewing the clock, uploading damaged ciphertext); they are not exported to JavaScript.
+//! skewing the clock, uploading damaged ciphertext) and its browser benchmark (the presigned
+//! URL, to time a plain `fetch` of the same bytes); they are not exported to JavaScript.
 
 use std::cell::{Cell, RefCell};
 
@@ -151,14 +152,27 @@ impl GatekeeperClient {
     }
 
     /// Encrypts and uploads; `flip` damages one ciphertext byte first (tests only).
-    async fn put_inner(&self, key: &str, data: &Uint8Array, flip: Option<u32>) -> Result<ReceiptSummary, ClientError> {
+    async fn put_inner(
+        &self,
+        key: &str,
+        data: &Uint8Array,
+        content_type: Option<String>,
+        flip: Option<u32>,
+    ) -> Result<ReceiptSummary, ClientError> {
+        if let Some(ct) = &content_type {
+            s3gk_protocol::request::check_content_type(ct.as_bytes()).map_err(|_| {
+                ClientError::InvalidArgument(format!(
+                    "contentType {ct:?} must be a lower-case type/subtype without parameters, e.g. image/png"
+                ))
+            })?;
+        }
         let info = self.info().await?;
         let announced = info
             .upload_key_id
             .ok_or(ClientError::BadResponse(Party::Gatekeeper, "/v1/info names no upload master key"))?;
         let plaintext_len = usize::try_from(data.length()).map_err(|_| s3gk_protocol::ObjectError::TooLarge)?;
         let content_length = handshake::upload_length(plaintext_len, &announced)?;
-        let (grant, clock) = self.authorize(Operation::Put { content_length, sha256: None }, key).await?;
+        let (grant, clock) = self.authorize(Operation::Put { content_length, sha256: None, content_type }, key).await?;
         let object = grant.objects.first().ok_or(ClientError::Internal("a put grant has one object"))?;
         let (object_key, headers) = handshake::upload_plan(object, &announced, content_length).inspect_err(|_| {
             // The master key may have rotated since /v1/info: ask again next time.
@@ -190,10 +204,19 @@ impl GatekeeperClient {
         self.clock_shift.set(secs);
     }
 
+    /// Benchmark hook: authorizes a read of `key` like `getObject` (both round trips, receipt
+    /// verified) and returns the presigned URL instead of fetching it.
+    #[doc(hidden)]
+    pub async fn presigned_get_url(&self, key: &str) -> Result<String, ClientError> {
+        let (grant, _) = self.authorize(Operation::Get, key).await?;
+        let object = grant.objects.into_iter().next().ok_or(ClientError::Internal("a get grant has one object"))?;
+        Ok(object.url)
+    }
+
     /// Test hook: uploads `data` like `putObject`, with ciphertext byte `at` flipped.
     #[doc(hidden)]
     pub async fn put_damaged_object(&self, key: &str, data: &Uint8Array, at: u32) -> Result<(), ClientError> {
-        self.put_inner(key, data, Some(at)).await.map(|_| ())
+        self.put_inner(key, data, None, Some(at)).await.map(|_| ())
     }
 }
 
@@ -257,11 +280,24 @@ impl GatekeeperClient {
     }
 
     /// Encrypts `data` in the page and uploads it as a new object (never overwriting one).
-    /// Resolves to the verified receipt. The bucket stores ciphertext without a content type:
-    /// choose the type when reading (`getObjectUrl(key, mimeType)`).
+    /// Resolves to the verified receipt. `options.contentType` (lower-case `type/subtype`) is
+    /// signed into the request and stored as the object's `x-amz-meta-content-type`; the stored
+    /// ciphertext itself is always served as `application/octet-stream`, so an upload can never
+    /// make S3 serve HTML. Choose how to render when reading (`getObjectUrl(key, mimeType)`).
     #[wasm_bindgen(js_name = putObject, unchecked_return_type = "Receipt")]
-    pub async fn put_object(&self, key: String, data: Uint8Array) -> Result<JsValue, JsValue> {
-        to_js(async { to_value(&self.put_inner(&key, &data, None).await?) }.await)
+    pub async fn put_object(
+        &self,
+        key: String,
+        data: Uint8Array,
+        #[wasm_bindgen(unchecked_param_type = "{ contentType?: string } | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        to_js(
+            async {
+                let content_type = put_content_type(&options)?;
+                to_value(&self.put_inner(&key, &data, content_type, None).await?)
+            }
+            .await,
+        )
     }
 
     /// The receipts of the last call, after verification (empty if it failed before one verified).
@@ -269,4 +305,25 @@ impl GatekeeperClient {
     pub fn last_receipts(&self) -> Result<JsValue, JsValue> {
         to_js(to_value(&*self.receipts.borrow()))
     }
+}
+
+/// Reads `{ contentType?: string }`; any other key, or a non-string, is refused.
+fn put_content_type(options: &JsValue) -> Result<Option<String>, ClientError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let bad = || ClientError::InvalidArgument("putObject options are { contentType?: string }".into());
+    if !options.is_object() {
+        return Err(bad());
+    }
+    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+        if key.as_string().as_deref() != Some("contentType") {
+            return Err(bad());
+        }
+    }
+    let value = Reflect::get(options, &JsValue::from_str("contentType")).map_err(|_| bad())?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(bad)
 }

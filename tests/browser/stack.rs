@@ -61,7 +61,9 @@ async fn put_then_get_as_bytes_text_json_and_blob_url() {
     let client = client(&s);
     let key = format!("tickets/1001/{}/report.json", unique());
     let json = br#"{"ticket":1001,"ok":true}"#;
-    let receipt = client.put_object(key.clone(), Uint8Array::from(&json[..])).await.expect("uploads");
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"contentType".into(), &"application/json".into()).expect("set");
+    let receipt = client.put_object(key.clone(), Uint8Array::from(&json[..]), options.into()).await.expect("uploads");
     assert_eq!(Reflect::get(&receipt, &"key".into()).expect("key").as_string(), Some(key.clone()));
     last_receipt(&client, &key);
 
@@ -77,9 +79,22 @@ async fn put_then_get_as_bytes_text_json_and_blob_url() {
 
     let html = client.get_object_url(key.clone(), "text/html; charset=utf-8".into()).await.expect_err("active type");
     assert_eq!(code(html), "invalid_argument");
-    let again = client.put_object(key.clone(), Uint8Array::from(&b"x"[..])).await.expect_err("never overwritten");
+    let again = client
+        .put_object(key.clone(), Uint8Array::from(&b"x"[..]), JsValue::UNDEFINED)
+        .await
+        .expect_err("never overwritten");
     assert!(message(&again).contains("412"), "{}", message(&again));
     assert_eq!(code(again), "s3_error");
+
+    // The media type is signed into the request: malformed or unknown options never reach the network.
+    for (name, value) in [("contentType", "text/html; charset=utf-8"), ("contentType", "Image/PNG"), ("colour", "red")]
+    {
+        let options = js_sys::Object::new();
+        Reflect::set(&options, &name.into(), &value.into()).expect("set");
+        let other = format!("tickets/1001/{}/x.bin", unique());
+        let refused = client.put_object(other, Uint8Array::from(&b"x"[..]), options.into()).await.expect_err(name);
+        assert_eq!(code(refused), "invalid_argument", "{name}: {value}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -90,7 +105,10 @@ async fn a_prefix_is_read_with_one_round_trip_each_and_parallel_handles() {
     let prefix = format!("tickets/1002/{}/", unique());
     let files: [(&str, &[u8]); 3] = [("a.txt", b"first"), ("b.json", b"[1,2,3]"), ("shots/c.bin", &[0, 159, 255, 1])];
     for (name, data) in files {
-        client.put_object(format!("{prefix}{name}"), Uint8Array::from(data)).await.expect("uploads");
+        client
+            .put_object(format!("{prefix}{name}"), Uint8Array::from(data), JsValue::UNDEFINED)
+            .await
+            .expect("uploads");
     }
     let performance = web_sys::window().and_then(|w| w.performance()).expect("performance");
     performance.clear_resource_timings();
@@ -154,7 +172,10 @@ async fn twenty_mib_stream_through_with_bounded_memory() {
     let len = 20 << 20;
     let pattern = |i: usize| (i % 251) as u8;
     let data: Vec<u8> = (0..len).map(pattern).collect();
-    client.put_object(key.clone(), Uint8Array::from(data.as_slice())).await.expect("uploads 20 MiB");
+    client
+        .put_object(key.clone(), Uint8Array::from(data.as_slice()), JsValue::UNDEFINED)
+        .await
+        .expect("uploads 20 MiB");
     drop(data);
     let stream = client.get_object_stream(key).await.expect("stream");
     let mut parts = wasm_streams::ReadableStream::from_raw(stream).into_stream();
@@ -238,7 +259,7 @@ async fn a_replayed_request_is_refused() {
     login(&s, "alice").await;
     let client = client(&s);
     let key = format!("tickets/1001/{}/once.txt", unique());
-    client.put_object(key.clone(), Uint8Array::from(&b"once"[..])).await.expect("uploads");
+    client.put_object(key.clone(), Uint8Array::from(&b"once"[..]), JsValue::UNDEFINED).await.expect("uploads");
     client.get_object(key).await.expect("reads");
     let error = client.replay_last_authorization().await.expect_err("replayed");
     assert_eq!(error.code(), "replayed_nonce");

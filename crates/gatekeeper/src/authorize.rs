@@ -288,8 +288,11 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
     let mut objects: Vec<(String, Option<u64>, PresignedRequest)> = Vec::new();
     match &req.operation {
         Operation::Get => objects.push((req.key.clone(), None, gk.s3.presign_get(&req.key, now).map_err(Refusal::S3)?)),
-        Operation::Put { content_length, sha256 } => {
-            let put = gk.s3.presign_put(&req.key, *content_length, *sha256, now).map_err(Refusal::S3)?;
+        Operation::Put { content_length, sha256, content_type } => {
+            let put = gk
+                .s3
+                .presign_put(&req.key, *content_length, *sha256, content_type.as_deref(), now)
+                .map_err(Refusal::S3)?;
             objects.push((req.key.clone(), None, put));
         }
         Operation::ListPrefix => {

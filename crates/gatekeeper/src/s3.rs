@@ -160,18 +160,28 @@ impl S3Client {
     /// SHA-256 when given, twice: `x-amz-checksum-sha256` (base64; Amazon S3 verifies it before it
     /// stores the object, and keeps it) and `x-amz-content-sha256` (hex; `s3s` verifies it as the body
     /// streams in, before storing — its checksum check runs only after the object is written).
+    /// Pins `Content-Type: application/octet-stream` (the object is ciphertext) and, when given,
+    /// carries the plaintext's media type as `x-amz-meta-content-type`.
     pub fn presign_put(
         &self,
         key: &str,
         content_length: u64,
         sha256: Option<[u8; 32]>,
+        content_type: Option<&str>,
         now: SystemTime,
     ) -> Result<PresignedRequest, S3Error> {
+        // The stored bytes are ciphertext, so their Content-Type is pinned; the plaintext's media
+        // type, when the signed request names one, travels as user metadata, which browsers never
+        // use to render a response.
         let mut headers = vec![
             ("content-length".to_owned(), content_length.to_string()),
+            ("content-type".to_owned(), "application/octet-stream".to_owned()),
             ("if-none-match".to_owned(), "*".to_owned()),
             ("x-amz-server-side-encryption".to_owned(), "AES256".to_owned()),
         ];
+        if let Some(ct) = content_type {
+            headers.push(("x-amz-meta-content-type".to_owned(), ct.to_owned()));
+        }
         if let Some(digest) = sha256 {
             headers
                 .push(("x-amz-checksum-sha256".to_owned(), base64::engine::general_purpose::STANDARD.encode(digest)));

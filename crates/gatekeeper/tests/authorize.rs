@@ -20,7 +20,11 @@ fn seal(grant: &serde_json::Value, plain: &[u8]) -> Vec<u8> {
 }
 
 fn put_op(ciphertext: &[u8]) -> Operation {
-    Operation::Put { content_length: ciphertext.len() as u64, sha256: Some(sha2::Sha256::digest(ciphertext).into()) }
+    Operation::Put {
+        content_length: ciphertext.len() as u64,
+        sha256: Some(sha2::Sha256::digest(ciphertext).into()),
+        content_type: None,
+    }
 }
 
 /// Uploads `plain` to `key` through the real put flow; returns the ciphertext.
@@ -29,7 +33,7 @@ async fn upload(stack: &Stack, key: &str, plain: &[u8]) -> Vec<u8> {
     // The key id is known in advance (the first master key), so the length can be bound before
     // the gatekeeper releases the key: ask once for the length, encrypt, upload.
     let len = ciphertext_len(plain.len() as u64, DEFAULT_CHUNK_SIZE, &KeyId::new("mk-2").unwrap()).unwrap();
-    let probe = Operation::Put { content_length: len, sha256: None };
+    let probe = Operation::Put { content_length: len, sha256: None, content_type: None };
     let (status, grant) = client.authorize(&client.request(probe, key)).await;
     assert_eq!(status, 200, "{grant}");
     let object = &grant["objects"][0];

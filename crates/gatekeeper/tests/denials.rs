@@ -111,7 +111,7 @@ allow_countries = "any"
     let (status, answer) = from_2.authorize(&from_2.request(Operation::Get, "tickets/1/a")).await;
     assert_eq!((status, code(&answer)), (403, "acl_denied_ip"));
     // Put has its own rules: only 127.0.0.3.
-    let put = Operation::Put { content_length: 10, sha256: None };
+    let put = Operation::Put { content_length: 10, sha256: None, content_type: None };
     let (status, answer) = from_1.authorize(&from_1.request(put.clone(), "tickets/1/b")).await;
     assert_eq!((status, code(&answer)), (403, "acl_denied_ip"));
     assert_eq!(from_3.authorize(&from_3.request(put, "tickets/1/b")).await.0, 200);

@@ -33,7 +33,7 @@ async fn start(dir: &tempfile::TempDir) -> LocalS3 {
 }
 
 async fn put(client: &S3Client, key: &str, body: &[u8]) {
-    let req = client.presign_put(key, body.len() as u64, None, SystemTime::now()).unwrap();
+    let req = client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
     let mut builder = reqwest::Client::new().put(&req.url).header("content-length", body.len()).body(body.to_vec());
     for (name, value) in req.headers.iter().filter(|(n, _)| n != "content-length") {
         builder = builder.header(name, value);

@@ -55,8 +55,10 @@ async fn send(http: &reqwest::Client, req: &PresignedRequest, body: Option<&[u8]
 }
 
 async fn put(f: &Fixture, key: &str, body: &[u8]) -> reqwest::Response {
-    let req =
-        f.client.presign_put(key, body.len() as u64, Some(Sha256::digest(body).into()), SystemTime::now()).unwrap();
+    let req = f
+        .client
+        .presign_put(key, body.len() as u64, Some(Sha256::digest(body).into()), None, SystemTime::now())
+        .unwrap();
     send(&f.http, &req, Some(body)).await
 }
 
@@ -137,9 +139,9 @@ async fn presigned_put_binds_length_and_sse_and_never_overwrites() {
     let f = fixture().await;
     let key = "t4/upload.bin";
     let body = b"exactly twenty bytes".to_vec();
-    let req = f.client.presign_put(key, body.len() as u64, None, SystemTime::now()).unwrap();
+    let req = f.client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
     let names: Vec<&str> = req.headers.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["content-length", "if-none-match", "x-amz-server-side-encryption"]);
+    assert_eq!(names, ["content-length", "content-type", "if-none-match", "x-amz-server-side-encryption"]);
 
     let longer = [body.as_slice(), b"!"].concat();
     assert_eq!(send(&f.http, &req, Some(&longer)).await.status(), 403);
@@ -162,9 +164,37 @@ async fn presigned_put_binds_length_and_sse_and_never_overwrites() {
     assert_eq!(get(&f, key).await, (200, body.clone()));
 
     // Even a fresh, valid URL cannot replace it.
-    let again = f.client.presign_put(key, body.len() as u64, None, SystemTime::now()).unwrap();
+    let again = f.client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
     assert_eq!(send(&f.http, &again, Some(b"twenty other bytes!!")).await.status(), 412);
     assert_eq!(get(&f, key).await, (200, body));
+    f.s3.shutdown().await;
+}
+
+#[tokio::test]
+async fn content_type_is_pinned_and_the_media_type_travels_as_metadata() {
+    let f = fixture().await;
+    let key = "t4b/note.txt";
+    let body = b"ciphertext stand-in".to_vec();
+    let req = f.client.presign_put(key, body.len() as u64, None, Some("text/plain"), SystemTime::now()).unwrap();
+    // The uploader cannot choose how S3 serves the bytes, nor change the declared media type.
+    let mut html = req.clone();
+    html.headers.iter_mut().filter(|(n, _)| n == "content-type").for_each(|(_, v)| *v = "text/html".into());
+    assert_eq!(send(&f.http, &html, Some(&body)).await.status(), 403);
+    let mut other = req.clone();
+    other
+        .headers
+        .iter_mut()
+        .filter(|(n, _)| n == "x-amz-meta-content-type")
+        .for_each(|(_, v)| *v = "image/svg+xml".into());
+    assert_eq!(send(&f.http, &other, Some(&body)).await.status(), 403);
+    assert!(!f.client.object_exists(key).await.unwrap());
+
+    assert_eq!(send(&f.http, &req, Some(&body)).await.status(), 200);
+    let url = f.client.presign_get(key, SystemTime::now()).unwrap().url;
+    let resp = f.http.get(url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/octet-stream");
+    assert_eq!(resp.headers()["x-amz-meta-content-type"], "text/plain");
     f.s3.shutdown().await;
 }
 
@@ -175,8 +205,10 @@ async fn presigned_put_binds_the_sha256() {
     let body = b"the body the vendor signed".to_vec();
     let other = b"the body an attacker wants".to_vec();
     assert_eq!(body.len(), other.len());
-    let req =
-        f.client.presign_put(key, body.len() as u64, Some(Sha256::digest(&body).into()), SystemTime::now()).unwrap();
+    let req = f
+        .client
+        .presign_put(key, body.len() as u64, Some(Sha256::digest(&body).into()), None, SystemTime::now())
+        .unwrap();
     let refused = send(&f.http, &req, Some(&other)).await;
     assert_eq!(refused.status(), 400);
     assert!(refused.text().await.unwrap().contains("XAmzContentSHA256Mismatch"));
@@ -219,7 +251,7 @@ async fn racing_conditional_puts_have_one_winner() {
 async fn put_all_at_once(f: &Fixture, key: &str, bodies: &[Vec<u8>]) -> Vec<u16> {
     let mut tasks = Vec::new();
     for body in bodies {
-        let req = f.client.presign_put(key, body.len() as u64, None, SystemTime::now()).unwrap();
+        let req = f.client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
         let (http, body) = (f.http.clone(), body.clone());
         tasks.push(tokio::spawn(async move { send(&http, &req, Some(&body)).await.status().as_u16() }));
     }

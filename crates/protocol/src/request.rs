@@ -20,12 +20,31 @@ pub const MAX_GATEKEEPER_ID_LEN: usize = 128;
 /// enforced by [`crate::policy::object_key`] with its own code.
 pub const MAX_WIRE_KEY_LEN: usize = 4 * MAX_KEY_LEN;
 
+/// The longest content type a put may declare, in bytes.
+pub const MAX_CONTENT_TYPE_LEN: usize = 127;
+
 /// The largest object a put may declare: 5 GiB, S3's limit for one PUT.
 pub const MAX_CONTENT_LENGTH: u64 = 5 * 1024 * 1024 * 1024;
 
 /// The longest possible encoded request, in bytes.
-pub const MAX_REQUEST_LEN: usize =
-    2 + REQUEST_DOMAIN.len() + 1 + 1 + 2 + MAX_GATEKEEPER_ID_LEN + 2 + MAX_WIRE_KEY_LEN + 8 + 8 + 16 + 32 + 8 + 1 + 32;
+pub const MAX_REQUEST_LEN: usize = 2
+    + REQUEST_DOMAIN.len()
+    + 1
+    + 1
+    + 2
+    + MAX_GATEKEEPER_ID_LEN
+    + 2
+    + MAX_WIRE_KEY_LEN
+    + 8
+    + 8
+    + 16
+    + 32
+    + 8
+    + 1
+    + 32
+    + 1
+    + 2
+    + MAX_CONTENT_TYPE_LEN;
 
 /// What the client wants to do.
 #[non_exhaustive]
@@ -39,6 +58,8 @@ pub enum Operation {
         content_length: u64,
         /// The ciphertext's SHA-256, when the client knows it before uploading.
         sha256: Option<[u8; 32]>,
+        /// The plaintext's media type (`type/subtype`, lower case), kept as object metadata.
+        content_type: Option<String>,
     },
     /// List every object under a prefix and read each of them.
     ListPrefix,
@@ -121,13 +142,20 @@ impl AccessRequest {
         w.bytes_u16(REQUEST_DOMAIN).u8(PROTOCOL_VERSION).u8(self.operation.kind().code());
         w.bytes_u16(self.gatekeeper_id.as_bytes()).bytes_u16(self.key.as_bytes());
         w.u64(self.issued_at).u64(self.expires_at).bytes(&self.nonce).bytes(&self.session_key);
-        if let Operation::Put { content_length, sha256 } = &self.operation {
+        if let Operation::Put { content_length, sha256, content_type } = &self.operation {
             if *content_length > MAX_CONTENT_LENGTH {
                 return Err(DecodeError::new(Field::ContentLength, DecodeProblem::TooLong));
             }
             w.u64(*content_length);
             match sha256 {
                 Some(digest) => w.u8(1).bytes(digest),
+                None => w.u8(0),
+            };
+            match content_type {
+                Some(ct) => {
+                    check_content_type(ct.as_bytes())?;
+                    w.u8(1).bytes_u16(ct.as_bytes())
+                }
                 None => w.u8(0),
             };
         }
@@ -164,12 +192,39 @@ impl AccessRequest {
                     return Err(DecodeError::new(Field::ContentLength, DecodeProblem::TooLong));
                 }
                 let sha256 = if r.bool(Field::HasSha256)? { Some(r.array(Field::Sha256)?) } else { None };
-                Operation::Put { content_length, sha256 }
+                let content_type = if r.bool(Field::HasContentType)? {
+                    let ct = r.bytes_u16(1, MAX_CONTENT_TYPE_LEN, Field::ContentType)?;
+                    check_content_type(ct)?;
+                    Some(String::from_utf8_lossy(ct).into_owned())
+                } else {
+                    None
+                };
+                Operation::Put { content_length, sha256, content_type }
             }
             _ => return Err(DecodeError::new(Field::Operation, DecodeProblem::InvalidValue)),
         };
         r.finish()?;
         Ok(Self { gatekeeper_id: gatekeeper_id.to_owned(), operation, key, issued_at, expires_at, nonce, session_key })
+    }
+}
+
+/// A content type is `type/subtype`: two non-empty tokens of `a-z 0-9 ! # $ & ^ _ . + -`, lower
+/// case, no parameters, at most [`MAX_CONTENT_TYPE_LEN`] bytes.
+pub fn check_content_type(ct: &[u8]) -> Result<(), DecodeError> {
+    let invalid = || DecodeError::new(Field::ContentType, DecodeProblem::InvalidValue);
+    if ct.is_empty() {
+        return Err(DecodeError::new(Field::ContentType, DecodeProblem::TooShort));
+    }
+    if ct.len() > MAX_CONTENT_TYPE_LEN {
+        return Err(DecodeError::new(Field::ContentType, DecodeProblem::TooLong));
+    }
+    let token = |t: &[u8]| {
+        !t.is_empty() && t.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"!#$&^_.+-".contains(c))
+    };
+    let mut parts = ct.split(|&c| c == b'/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(kind), Some(sub), None) if token(kind) && token(sub) => Ok(()),
+        _ => Err(invalid()),
     }
 }
 
@@ -207,7 +262,7 @@ mod tests {
     #[test]
     fn max_length_matches_the_spec() {
         // docs/protocol.md, section 3.1, states this figure.
-        assert_eq!(MAX_REQUEST_LEN, 4368);
+        assert_eq!(MAX_REQUEST_LEN, 4498);
     }
 
     #[test]
@@ -215,8 +270,12 @@ mod tests {
         for op in [
             Operation::Get,
             Operation::ListPrefix,
-            Operation::Put { content_length: 10, sha256: None },
-            Operation::Put { content_length: MAX_CONTENT_LENGTH, sha256: Some([1; 32]) },
+            Operation::Put { content_length: 10, sha256: None, content_type: None },
+            Operation::Put {
+                content_length: MAX_CONTENT_LENGTH,
+                sha256: Some([1; 32]),
+                content_type: Some("image/svg+xml".into()),
+            },
         ] {
             let req = sample(op);
             let bytes = req.encode().unwrap();
@@ -227,13 +286,15 @@ mod tests {
 
     #[test]
     fn every_rejection_names_its_field() {
-        let good = sample(Operation::Put { content_length: 5, sha256: Some([2; 32]) }).encode().unwrap();
+        let good =
+            sample(Operation::Put { content_length: 5, sha256: Some([2; 32]), content_type: None }).encode().unwrap();
         let fail = |b: &[u8]| AccessRequest::decode(b).unwrap_err();
 
         let mut trailing = good.clone();
         trailing.push(0);
         assert_eq!(fail(&trailing), DecodeError::new(Field::End, DecodeProblem::TrailingBytes));
-        assert_eq!(fail(&good[..good.len() - 1]).field(), Field::Sha256);
+        assert_eq!(fail(&good[..good.len() - 1]).field(), Field::HasContentType);
+        assert_eq!(fail(&good[..good.len() - 2]).field(), Field::Sha256);
         assert_eq!(fail(&[]).field(), Field::Domain);
 
         let version_at = 2 + REQUEST_DOMAIN.len();
@@ -247,13 +308,17 @@ mod tests {
         domain[3] ^= 1;
         assert_eq!(fail(&domain).problem(), DecodeProblem::WrongDomain);
 
-        let flag_at = good.len() - 33;
+        let flag_at = good.len() - 34;
         let mut flag = good.clone();
         flag[flag_at] = 2;
         assert_eq!(fail(&flag), DecodeError::new(Field::HasSha256, DecodeProblem::InvalidValue));
 
-        let huge = sample(Operation::Put { content_length: MAX_CONTENT_LENGTH + 1, sha256: None });
+        let huge = sample(Operation::Put { content_length: MAX_CONTENT_LENGTH + 1, sha256: None, content_type: None });
         assert_eq!(huge.encode().unwrap_err().field(), Field::ContentLength);
+        for bad in ["text/html; charset=utf-8", "Text/html", "text", "/x", "a/b/c", ""] {
+            let put = sample(Operation::Put { content_length: 1, sha256: None, content_type: Some(bad.into()) });
+            assert_eq!(put.encode().unwrap_err().field(), Field::ContentType, "{bad:?}");
+        }
         let mut bad_id = sample(Operation::Get);
         bad_id.gatekeeper_id = "a b".into();
         assert_eq!(bad_id.encode().unwrap_err().field(), Field::GatekeeperId);
@@ -263,8 +328,16 @@ mod tests {
         let op = prop_oneof![
             Just(Operation::Get),
             Just(Operation::ListPrefix),
-            (0..=MAX_CONTENT_LENGTH, proptest::option::of(any::<[u8; 32]>()))
-                .prop_map(|(content_length, sha256)| Operation::Put { content_length, sha256 }),
+            (
+                0..=MAX_CONTENT_LENGTH,
+                proptest::option::of(any::<[u8; 32]>()),
+                proptest::option::of("[a-z0-9.+-]{1,30}/[a-z0-9.+-]{1,30}")
+            )
+                .prop_map(|(content_length, sha256, content_type)| Operation::Put {
+                    content_length,
+                    sha256,
+                    content_type
+                }),
         ];
         ("[a-z0-9.:_-]{1,128}", op, "\\PC{0,200}", any::<u64>(), any::<u64>(), any::<[u8; 16]>(), any::<[u8; 32]>())
             .prop_map(|(gatekeeper_id, operation, key, issued_at, expires_at, nonce, session_key)| AccessRequest {

@@ -42,12 +42,13 @@ fn case(name: &str, intended: &str, field: &str, comment: &str, bytes: &[u8]) ->
                 .field("expires_at", r.expires_at)
                 .hex("nonce", r.nonce)
                 .hex("session_key", r.session_key);
-            if let Operation::Put { content_length, sha256 } = r.operation {
+            if let Operation::Put { content_length, sha256, ref content_type } = r.operation {
                 v = v.field("content_length", content_length);
                 v = match sha256 {
                     Some(d) => v.hex("sha256", d),
                     None => v.field("sha256", "none"),
                 };
+                v = v.field("content_type", content_type.as_deref().unwrap_or("none"));
             }
             if r.encode().unwrap() != bytes {
                 return Err(format!("vector {name}: re-encoding differs"));
@@ -63,15 +64,34 @@ fn case(name: &str, intended: &str, field: &str, comment: &str, bytes: &[u8]) ->
 
 pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
     let get = base(Operation::Get, "tickets/4711/screenshot-1.png").encode().unwrap();
-    let put_sha =
-        base(Operation::Put { content_length: 123_456, sha256: Some(seed("digest")) }, "tickets/4711/log.txt")
-            .encode()
-            .unwrap();
-    let put_plain = base(Operation::Put { content_length: 0, sha256: None }, "tickets/4711/empty").encode().unwrap();
+    let put_sha = base(
+        Operation::Put { content_length: 123_456, sha256: Some(seed("digest")), content_type: None },
+        "tickets/4711/log.txt",
+    )
+    .encode()
+    .unwrap();
+    let put_plain = base(Operation::Put { content_length: 0, sha256: None, content_type: None }, "tickets/4711/empty")
+        .encode()
+        .unwrap();
     let list = base(Operation::ListPrefix, "tickets/4711/").encode().unwrap();
     let unicode = base(Operation::Get, "tickets/ünïcödé/日本 語.txt").encode().unwrap();
-    let max_put = base(Operation::Put { content_length: MAX_CONTENT_LENGTH, sha256: None }, "t/x").encode().unwrap();
+    let max_put = base(Operation::Put { content_length: MAX_CONTENT_LENGTH, sha256: None, content_type: None }, "t/x")
+        .encode()
+        .unwrap();
     let empty_key = base(Operation::Get, "").encode().unwrap();
+    let typed = base(
+        Operation::Put { content_length: 2048, sha256: None, content_type: Some("image/png".into()) },
+        "tickets/4711/screenshot-2.png",
+    )
+    .encode()
+    .unwrap();
+    // Replace the 9-byte "image/png" with another 9-byte type the syntax refuses.
+    let retyped = |ct: &[u8; 9]| {
+        let mut b = typed.clone();
+        let at = b.len() - 9;
+        b[at..].copy_from_slice(ct);
+        b
+    };
 
     let version_at = 2 + REQUEST_DOMAIN.len();
     let with = |src: &[u8], at: usize, byte: u8| {
@@ -86,7 +106,7 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
     bad_utf8[key_start + 8] = 0xff;
     let too_big = {
         let mut b = max_put.clone();
-        let at = b.len() - 9;
+        let at = b.len() - 10;
         b[at..at + 8].copy_from_slice(&(MAX_CONTENT_LENGTH + 1).to_be_bytes());
         b
     };
@@ -153,14 +173,14 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
             "malformed_request",
             "sha256",
             "has_sha256 is 1 but no digest follows",
-            &put_sha[..put_sha.len() - 32],
+            &put_sha[..put_sha.len() - 33],
         )?,
         case(
             "has-sha256-is-2",
             "malformed_request",
             "has_sha256",
             "a flag other than 0 or 1",
-            &with(&put_sha, put_sha.len() - 33, 2),
+            &with(&put_sha, put_sha.len() - 34, 2),
         )?,
         case(
             "content-length-over-5gib",
@@ -169,13 +189,30 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
             "one byte more than S3 takes in one PUT",
             &too_big,
         )?,
+        case("ok-put-content-type", "ok", "", "a put that declares the plaintext's media type", &typed)?,
+        case(
+            "content-type-upper-case",
+            "malformed_request",
+            "content_type",
+            "media types are lower case",
+            &retyped(b"Image/PNG"),
+        )?,
+        case("content-type-parameters", "malformed_request", "content_type", "no parameters", &retyped(b"t/p;q=1.0"))?,
+        case("content-type-no-slash", "malformed_request", "content_type", "type and subtype", &retyped(b"image-png"))?,
+        case(
+            "has-content-type-is-2",
+            "malformed_request",
+            "has_content_type",
+            "a flag other than 0 or 1",
+            &with(&put_plain, put_plain.len() - 1, 2),
+        )?,
         case("trailing-byte", "malformed_request", "end", "one byte after the last field", &trailing)?,
         case(
             "get-with-put-fields",
             "malformed_request",
             "end",
             "put fields after a get request",
-            &[get.as_slice(), &put_sha[put_sha.len() - 41..]].concat(),
+            &[get.as_slice(), &put_sha[put_sha.len() - 42..]].concat(),
         )?,
     ])
 }

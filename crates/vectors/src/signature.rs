@@ -132,7 +132,10 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
     let mut malformed = ok.clone();
     malformed.request.push(0);
 
-    let put = base(Operation::Put { content_length: 4242, sha256: Some(seed("digest")) }, "tickets/4711/upload.bin");
+    let put = base(
+        Operation::Put { content_length: 4242, sha256: Some(seed("digest")), content_type: None },
+        "tickets/4711/upload.bin",
+    );
     let list = base(Operation::ListPrefix, "tickets/4711/");
 
     let mut out = vec![

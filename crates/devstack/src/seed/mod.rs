@@ -141,7 +141,7 @@ impl Seeder<'_> {
         let now = unix_secs(SystemTime::now());
         let request = AccessRequest {
             gatekeeper_id: GATEKEEPER_ID.to_owned(),
-            operation: Operation::Put { content_length: length, sha256: None },
+            operation: Operation::Put { content_length: length, sha256: None, content_type: None },
             key: key.to_owned(),
             issued_at: now,
             expires_at: now.saturating_add(60),

@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn permissions_are_segment_aligned_and_checked_after_syntax() {
         let alice = by_name("alice").unwrap();
-        let put = Operation::Put { content_length: 100, sha256: None };
+        let put = Operation::Put { content_length: 100, sha256: None, content_type: None };
         assert_eq!(alice.may(&Operation::Get, "tickets/1001/a.png"), Ok(()));
         assert_eq!(alice.may(&put, "tickets/1002/new.txt"), Ok(()));
         assert_eq!(alice.may(&Operation::ListPrefix, "tickets/1001/"), Ok(()));
