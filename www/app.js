@@ -283,7 +283,11 @@ $("upload-form").addEventListener("submit", async (event) => {
     status(`Encrypting ${file.name} in this browser and uploading…`);
     const data = new Uint8Array(await file.arrayBuffer());
     const name = file.name.replace(/[^A-Za-z0-9._-]/g, "_");
-    await client.putObject(`${currentPrefix}${name}`, data);
+    // The media type is signed into the request and kept as metadata; send it only when it is a
+    // plain type/subtype (the client refuses anything else).
+    const type = (file.type || "").toLowerCase();
+    const options = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type) ? { contentType: type } : undefined;
+    await client.putObject(`${currentPrefix}${name}`, data, options);
     status(`Uploaded ${name}.`);
     $("upload-file").value = "";
     const id = currentPrefix.replace(/^tickets\//, "").replace(/\/$/, "");
