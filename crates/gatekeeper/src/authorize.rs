@@ -15,19 +15,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 
 use s3gk_protocol::error::{DecodeError, DecodeProblem, Field};
+use s3gk_protocol::policy::acl::CountryCode;
 use s3gk_protocol::sign::{Authorization, Grant, SignedReceipt};
 use s3gk_protocol::{AccessRequest, Denial, Operation};
 
 use crate::audit::{AuditLog, Decision, NewEntry};
-use crate::client_ip;
+use crate::client_ip::{self, ClientIpError};
 use crate::config::Settings;
 use crate::geo::Geo;
 use crate::metrics::Metrics;
 use crate::replay::{ReplayCache, ReplayError};
 use crate::s3::{PresignedRequest, S3Client, S3Error};
+
+mod wire;
+
+pub use wire::{AuthorizeRequest, AuthorizeResponse, KeyMaterial, ObjectGrant, ReceiptJson};
 
 /// Longest user agent or origin kept in the audit log, in bytes.
 const MAX_CALLER_TEXT: usize = 512;
@@ -59,79 +63,6 @@ pub struct Caller {
     pub user_agent: String,
     /// The `Origin` header.
     pub origin: String,
-}
-
-/// The body of `POST /v1/authorize`. Binary fields are standard base64 with padding.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuthorizeRequest {
-    /// The encoded access request, exactly as signed.
-    pub request: String,
-    /// The vendor key that signed.
-    pub vendor_key_id: String,
-    /// The vendor's signature.
-    pub vendor_signature: String,
-    /// The client session key's signature.
-    pub client_signature: String,
-}
-
-/// The answer to a granted request.
-#[derive(Clone, Debug, Serialize)]
-pub struct AuthorizeResponse {
-    /// Always `granted`.
-    pub decision: &'static str,
-    /// This gatekeeper's id.
-    pub gatekeeper_id: String,
-    /// The bucket the URLs point into.
-    pub bucket: String,
-    /// The signed receipt.
-    pub receipt: ReceiptJson,
-    /// One entry per object: the object for get and put, every listed object for a prefix read.
-    pub objects: Vec<ObjectGrant>,
-}
-
-/// A signed receipt in JSON.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReceiptJson {
-    /// The encoded receipt (base64).
-    pub bytes: String,
-    /// The gatekeeper's signature (base64).
-    pub signature: String,
-    /// The gatekeeper key that signed.
-    pub key_id: String,
-    /// The audit sequence number of the decision.
-    pub sequence: u64,
-}
-
-/// Access to one object.
-#[derive(Clone, Debug, Serialize)]
-pub struct ObjectGrant {
-    /// The object key.
-    pub key: String,
-    /// The stored size, for listed objects.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<u64>,
-    /// The audit sequence number of this object's entry.
-    pub sequence: u64,
-    /// `GET` or `PUT`.
-    pub method: &'static str,
-    /// The presigned URL.
-    pub url: String,
-    /// Headers the client must send with the request (they are signed).
-    pub headers: Vec<[String; 2]>,
-    /// When the URL stops working (Unix seconds).
-    pub expires_at: u64,
-    /// Per-object keys, one per master key id that may have encrypted the object.
-    pub key_material: Vec<KeyMaterial>,
-}
-
-/// One per-object key (never a master key).
-#[derive(Clone, Debug, Serialize)]
-pub struct KeyMaterial {
-    /// The master key it derives from.
-    pub master_key_id: String,
-    /// The 32-byte per-object key (base64).
-    pub key: String,
 }
 
 /// Why a request was refused.
@@ -192,19 +123,8 @@ pub async fn authorize(
     body: &AuthorizeRequest,
     now: SystemTime,
 ) -> Result<AuthorizeResponse, Refusal> {
-    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let now_secs = since_epoch.as_secs();
-    let forwarded: Vec<&str> = caller.forwarded_for.iter().map(String::as_str).collect();
-    let client_ip = client_ip::resolve(caller.peer, &forwarded, &gk.settings.trusted_proxies);
-    let seen_ip = client_ip.as_ref().map_or(caller.peer, |ip| *ip);
-    let country = gk.geo.country(seen_ip);
-    let facts = Facts {
-        time_ms: u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX),
-        client_ip: seen_ip.to_string(),
-        country: country.map(|c| c.to_string()),
-        user_agent: truncate(&caller.user_agent),
-        origin: truncate(&caller.origin),
-    };
+    let now_secs = unix_secs(now);
+    let (facts, client_ip, country) = facts(gk, caller, now);
 
     let decided = parse(body).and_then(|auth| {
         let verified = auth.verify(&gk.settings.verify, now_secs)?;
@@ -238,6 +158,28 @@ async fn check_replay(gk: &Gatekeeper, grant: Grant, now_secs: u64) -> Result<Gr
     }
 }
 
+/// Who is asking: the resolved client address (or why it could not be resolved), its country, and
+/// the facts every audit entry of this call records.
+fn facts(
+    gk: &Gatekeeper,
+    caller: &Caller,
+    now: SystemTime,
+) -> (Facts, Result<IpAddr, ClientIpError>, Option<CountryCode>) {
+    let forwarded: Vec<&str> = caller.forwarded_for.iter().map(String::as_str).collect();
+    let client_ip = client_ip::resolve(caller.peer, &forwarded, &gk.settings.trusted_proxies);
+    let seen_ip = client_ip.as_ref().map_or(caller.peer, |ip| *ip);
+    let country = gk.geo.country(seen_ip);
+    let time_ms = now.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let facts = Facts {
+        time_ms,
+        client_ip: seen_ip.to_string(),
+        country: country.map(|c| c.to_string()),
+        user_agent: truncate(&caller.user_agent),
+        origin: truncate(&caller.origin),
+    };
+    (facts, client_ip, country)
+}
+
 /// Step 1's transport half: base64 and signature lengths. Failures name the field.
 fn parse(body: &AuthorizeRequest) -> Result<Authorization, Refusal> {
     let malformed = |field| Refusal::Denied(Denial::Malformed(DecodeError::new(field, DecodeProblem::InvalidValue)));
@@ -256,9 +198,29 @@ fn parse(body: &AuthorizeRequest) -> Result<Authorization, Refusal> {
 /// Records a refusal and returns it. If even the denial cannot be audited, the request is still
 /// refused; the failure is logged for the operator.
 async fn deny(gk: &Gatekeeper, facts: &Facts, body: &AuthorizeRequest, refusal: Refusal) -> Refusal {
-    let raw = B64.decode(&body.request).unwrap_or_default();
+    record_denial(gk, denied_entry(facts, Some(body), refusal.code())).await;
+    refusal
+}
+
+/// Audits a refusal that never reached the pipeline (a body too large, not JSON): every decision
+/// is recorded, with what is known of the caller.
+pub async fn refuse_unparsed(gk: &Gatekeeper, caller: &Caller, code: &'static str, now: SystemTime) {
+    let (facts, _, _) = facts(gk, caller, now);
+    record_denial(gk, denied_entry(&facts, None, code)).await;
+}
+
+async fn record_denial(gk: &Gatekeeper, entry: NewEntry) {
+    if let Err(e) = gk.audit.append(move |_| entry).await {
+        tracing::error!(code = e.code(), "could not audit a denial; the request is refused anyway");
+    }
+}
+
+/// A denied entry with whatever of the request decodes.
+fn denied_entry(facts: &Facts, body: Option<&AuthorizeRequest>, reason: &str) -> NewEntry {
+    let raw = body.and_then(|b| B64.decode(&b.request).ok()).unwrap_or_default();
     let request = AccessRequest::decode(&raw).ok();
-    let entry = NewEntry {
+    let signature = |text: Option<&String>| text.and_then(|t| B64.decode(t).ok()).and_then(|b| b.try_into().ok());
+    NewEntry {
         time_ms: facts.time_ms,
         operation: request.as_ref().map(|r| r.operation.kind().name().to_owned()).unwrap_or_default(),
         key: request.as_ref().map(|r| r.key.clone()).unwrap_or_default(),
@@ -266,20 +228,16 @@ async fn deny(gk: &Gatekeeper, facts: &Facts, body: &AuthorizeRequest, refusal: 
         country: facts.country.clone(),
         user_agent: facts.user_agent.clone(),
         origin: facts.origin.clone(),
-        vendor_key_id: truncate(&body.vendor_key_id),
+        vendor_key_id: body.map(|b| truncate(&b.vendor_key_id)).unwrap_or_default(),
         nonce: request.as_ref().map(|r| r.nonce),
         expires_at: request.as_ref().map(|r| r.expires_at),
         decision: Decision::Denied,
-        reason: refusal.code().to_owned(),
+        reason: reason.to_owned(),
         request: raw,
-        vendor_signature: B64.decode(&body.vendor_signature).ok().and_then(|b| b.try_into().ok()),
-        client_signature: B64.decode(&body.client_signature).ok().and_then(|b| b.try_into().ok()),
+        vendor_signature: signature(body.map(|b| &b.vendor_signature)),
+        client_signature: signature(body.map(|b| &b.client_signature)),
         gatekeeper_signature: None,
-    };
-    if let Err(e) = gk.audit.append(move |_| entry).await {
-        tracing::error!(code = e.code(), "could not audit a denial; the request is refused anyway");
     }
-    refusal
 }
 
 /// Builds the answer for a grant and makes it durable: list (for a prefix), presign, audit, sign.

@@ -175,15 +175,6 @@ async fn authorize_inner(
         tracing::error!("request without a peer address; the server must insert PeerAddr");
         return Err(Outcome::BadInput(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")));
     };
-    let limit = gk.settings.limits.max_body_bytes;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        let msg = format!("request body exceeds {limit} bytes");
-        Outcome::BadInput(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", msg))
-    })?;
-    let request: AuthorizeRequest = serde_json::from_slice(&bytes).map_err(|_| {
-        let msg = "body must be JSON with request, vendor_key_id, vendor_signature and client_signature";
-        Outcome::BadInput(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", msg))
-    })?;
     let text = |name: header::HeaderName| {
         headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ")
     };
@@ -197,7 +188,27 @@ async fn authorize_inner(
         user_agent: text(header::USER_AGENT),
         origin: text(header::ORIGIN),
     };
-    authorize::authorize(gk, &caller, &request, SystemTime::now()).await.map_err(Outcome::Refused)
+    let limit = gk.settings.limits.max_body_bytes;
+    let caller = &caller;
+    let refused = |status, code, msg: String| async move {
+        authorize::refuse_unparsed(gk, caller, code, SystemTime::now()).await;
+        Outcome::BadInput(ApiError::new(status, code, msg))
+    };
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let msg = format!("request body exceeds {limit} bytes");
+            return Err(refused(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", msg).await);
+        }
+    };
+    let request: AuthorizeRequest = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(_) => {
+            let msg = "body must be JSON with request, vendor_key_id, vendor_signature and client_signature".to_owned();
+            return Err(refused(StatusCode::BAD_REQUEST, "malformed_json", msg).await);
+        }
+    };
+    authorize::authorize(gk, caller, &request, SystemTime::now()).await.map_err(Outcome::Refused)
 }
 
 /// Query parameters of `GET /v1/audit`.

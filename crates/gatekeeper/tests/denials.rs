@@ -89,6 +89,15 @@ async fn transport_limits_have_codes() {
     let resp = client.http.get(format!("{}/v1/nothing", stack.base)).send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(code(&resp.json().await.unwrap()), "not_found");
+
+    // Refusals that never reached the pipeline are decisions too: they are audited.
+    let search = format!("{}/v1/audit?decision=denied", stack.base);
+    let found: serde_json::Value =
+        client.http.get(&search).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
+    let reasons: Vec<&str> =
+        found["entries"].as_array().unwrap().iter().map(|e| e["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["malformed_json", "body_too_large"], "{found}");
+    assert_eq!(found["entries"][0]["client_ip"], "127.0.0.1");
     stack.stop().await;
 }
 
