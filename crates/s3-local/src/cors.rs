@@ -15,12 +15,8 @@ use http::Method;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The request headers a browser may send with a presigned request.
-const ALLOWED_HEADERS: [&str; 4] = [
-    "x-amz-server-side-encryption",
-    "x-amz-checksum-sha256",
-    "x-amz-content-sha256",
-    "x-amz-meta-content-type",
-];
+const ALLOWED_HEADERS: [&str; 4] =
+    ["x-amz-server-side-encryption", "x-amz-checksum-sha256", "x-amz-content-sha256", "x-amz-meta-content-type"];
 
 /// How long a browser may cache a preflight answer.
 const MAX_AGE: Duration = Duration::from_secs(600);

@@ -23,6 +23,7 @@ mod chain;
 mod json;
 mod log;
 pub mod postgres;
+mod row;
 mod search;
 mod store;
 mod verify;

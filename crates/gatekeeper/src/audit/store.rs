@@ -7,9 +7,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::{AuditEntry, Decision, NewEntry};
+use super::row::opt_array;
+pub(super) use super::row::read_entry;
+use super::{AuditEntry, NewEntry};
 
 /// `PRAGMA user_version` of the schema below.
 pub(super) const SCHEMA_VERSION: i64 = 1;
@@ -194,35 +196,6 @@ pub(super) fn last_checkpoint_seq(conn: &Connection) -> rusqlite::Result<u64> {
     Ok(max.map(u64_from_sql).unwrap_or(0))
 }
 
-/// Reads one row selected with [`ENTRY_COLUMNS`], checking every field.
-pub(super) fn read_entry(row: &Row<'_>) -> Result<AuditEntry, Malformed> {
-    let seq = row.get::<_, i64>(0).map(u64_from_sql).map_err(|_| Malformed { seq: 0, field: "seq" })?;
-    let bad = |field: &'static str| Malformed { seq, field };
-    let text = |i: usize, field: &'static str| row.get::<_, String>(i).map_err(|_| bad(field));
-    let entry = NewEntry {
-        time_ms: row.get::<_, i64>(1).map(u64_from_sql).map_err(|_| bad("time_ms"))?,
-        operation: text(2, "operation")?,
-        key: text(3, "object_key")?,
-        client_ip: text(4, "client_ip")?,
-        // Absent is NULL, never "": the hash encodes both as an empty part.
-        country: row.get::<_, Option<String>>(5).ok().filter(|c| c.as_deref() != Some("")).ok_or(bad("country"))?,
-        user_agent: text(6, "user_agent")?,
-        origin: text(7, "origin")?,
-        vendor_key_id: text(8, "vendor_key_id")?,
-        nonce: opt_array(row, 9).ok_or(bad("nonce"))?,
-        expires_at: row.get::<_, Option<i64>>(10).map_err(|_| bad("expires_at"))?.map(u64_from_sql),
-        decision: Decision::from_text(&text(11, "decision")?).ok_or(bad("decision"))?,
-        reason: text(12, "reason")?,
-        request: row.get::<_, Vec<u8>>(13).map_err(|_| bad("request"))?,
-        vendor_signature: opt_array(row, 14).ok_or(bad("vendor_signature"))?,
-        client_signature: opt_array(row, 15).ok_or(bad("client_signature"))?,
-        gatekeeper_signature: opt_array(row, 16).ok_or(bad("gatekeeper_signature"))?,
-    };
-    let prev_hash = opt_array(row, 17).flatten().ok_or(bad("prev_hash"))?;
-    let hash = opt_array(row, 18).flatten().ok_or(bad("hash"))?;
-    Ok(AuditEntry { seq, entry, prev_hash, hash })
-}
-
 /// All checkpoints in order of `seq`, or the first malformed one.
 pub(super) fn read_checkpoints(conn: &Connection) -> rusqlite::Result<Result<Vec<Checkpoint>, Malformed>> {
     let mut stmt = conn.prepare(
@@ -250,12 +223,4 @@ pub(super) fn read_checkpoints(conn: &Connection) -> rusqlite::Result<Result<Vec
         }
     }
     Ok(Ok(out))
-}
-
-/// A nullable blob of exactly `N` bytes: `Some(None)` for NULL, `None` when the value is wrong.
-fn opt_array<const N: usize>(row: &Row<'_>, i: usize) -> Option<Option<[u8; N]>> {
-    match row.get::<_, Option<Vec<u8>>>(i).ok()? {
-        None => Some(None),
-        Some(v) => <[u8; N]>::try_from(v.as_slice()).ok().map(Some),
-    }
 }

@@ -7,9 +7,11 @@
 
 use tokio_postgres::{Client, GenericClient, Row, Statement, Transaction};
 
+use super::super::row::opt_array;
+pub(super) use super::super::row::read_entry;
 use super::super::store::{u64_from_sql, u64_to_sql, Checkpoint, Malformed};
 use super::super::writer::Head;
-use super::super::{AuditEntry, Decision, NewEntry};
+use super::super::NewEntry;
 
 /// Why a database operation failed. `Display` is for the operator's log: it never holds the URL.
 #[derive(Debug)]
@@ -226,11 +228,11 @@ pub(super) async fn read_checkpoints(
         let read = || -> Result<Checkpoint, Malformed> {
             Ok(Checkpoint {
                 seq,
-                head_hash: array(row, 1).flatten().ok_or(bad("head_hash"))?,
+                head_hash: opt_array(row, 1).flatten().ok_or(bad("head_hash"))?,
                 time_ms: row.try_get::<_, i64>(2).map(u64_from_sql).map_err(|_| bad("time_ms"))?,
                 gatekeeper_id: row.try_get(3).map_err(|_| bad("gatekeeper_id"))?,
                 key_id: row.try_get(4).map_err(|_| bad("key_id"))?,
-                signature: array(row, 5).flatten().ok_or(bad("signature"))?,
+                signature: opt_array(row, 5).flatten().ok_or(bad("signature"))?,
             })
         };
         match read() {
@@ -239,41 +241,4 @@ pub(super) async fn read_checkpoints(
         }
     }
     Ok(Ok(out))
-}
-
-/// Reads one row selected with `ENTRY_COLUMNS`, checking every field.
-pub(super) fn read_entry(row: &Row) -> Result<AuditEntry, Malformed> {
-    let seq = row.try_get::<_, i64>(0).map(u64_from_sql).map_err(|_| Malformed { seq: 0, field: "seq" })?;
-    let bad = |field: &'static str| Malformed { seq, field };
-    let text = |i: usize, field: &'static str| row.try_get::<_, String>(i).map_err(|_| bad(field));
-    let entry = NewEntry {
-        time_ms: row.try_get::<_, i64>(1).map(u64_from_sql).map_err(|_| bad("time_ms"))?,
-        operation: text(2, "operation")?,
-        key: text(3, "object_key")?,
-        client_ip: text(4, "client_ip")?,
-        // Absent is NULL, never "": the hash encodes both as an empty part.
-        country: row.try_get::<_, Option<String>>(5).ok().filter(|c| c.as_deref() != Some("")).ok_or(bad("country"))?,
-        user_agent: text(6, "user_agent")?,
-        origin: text(7, "origin")?,
-        vendor_key_id: text(8, "vendor_key_id")?,
-        nonce: array(row, 9).ok_or(bad("nonce"))?,
-        expires_at: row.try_get::<_, Option<i64>>(10).map_err(|_| bad("expires_at"))?.map(u64_from_sql),
-        decision: Decision::from_text(&text(11, "decision")?).ok_or(bad("decision"))?,
-        reason: text(12, "reason")?,
-        request: row.try_get::<_, Vec<u8>>(13).map_err(|_| bad("request"))?,
-        vendor_signature: array(row, 14).ok_or(bad("vendor_signature"))?,
-        client_signature: array(row, 15).ok_or(bad("client_signature"))?,
-        gatekeeper_signature: array(row, 16).ok_or(bad("gatekeeper_signature"))?,
-    };
-    let prev_hash = array(row, 17).flatten().ok_or(bad("prev_hash"))?;
-    let hash = array(row, 18).flatten().ok_or(bad("hash"))?;
-    Ok(AuditEntry { seq, entry, prev_hash, hash })
-}
-
-/// A nullable `BYTEA` of exactly `N` bytes: `Some(None)` for NULL, `None` when the value is wrong.
-fn array<const N: usize>(row: &Row, i: usize) -> Option<Option<[u8; N]>> {
-    match row.try_get::<_, Option<&[u8]>>(i).ok()? {
-        None => Some(None),
-        Some(v) => <[u8; N]>::try_from(v).ok().map(Some),
-    }
 }
