@@ -43,6 +43,7 @@ origin="http://127.0.0.1:$page_port"
 
 # The stack runs in this shell's background, so cleanup knows its pid.
 "$devstack" --data "$work/stack" --port-base 0 --cors-origin "$origin" --json \
+    --geo-db "$PWD/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" \
     > "$work/stack.json" 2> "$work/stack.log" &
 pids+=("$!")
 for _ in $(seq 1 600); do

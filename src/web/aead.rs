@@ -58,7 +58,14 @@ pub(crate) fn subtle() -> Option<SubtleCrypto> {
 
 /// One object's AES-256-GCM, keyed with its data key.
 pub(crate) enum ChunkCipher {
-    Web { subtle: SubtleCrypto, key: CryptoKey },
+    /// WebCrypto, with one parameter object and IV buffer per object: the IV bytes are rewritten
+    /// before each call, which is safe because WebCrypto copies the IV when the call is made.
+    Web {
+        subtle: SubtleCrypto,
+        key: CryptoKey,
+        params: AesGcmParams,
+        iv: Uint8Array,
+    },
     Soft(Box<SoftAead>),
 }
 
@@ -94,8 +101,9 @@ impl ChunkCipher {
     /// Starts opening `sealed` (ciphertext and tag); the result is the chunk's plaintext.
     pub(crate) fn open(&self, nonce: &[u8; NONCE_LEN], sealed: &[u8]) -> Pending {
         match self {
-            ChunkCipher::Web { subtle, key } => {
-                Pending::web(subtle.decrypt_with_object_and_u8_array(&params(nonce), key, sealed))
+            ChunkCipher::Web { subtle, key, params, iv } => {
+                iv.copy_from(nonce);
+                Pending::web(subtle.decrypt_with_object_and_u8_array(params, key, sealed))
             }
             ChunkCipher::Soft(aead) => {
                 let mut buf = sealed.to_vec();
@@ -107,8 +115,9 @@ impl ChunkCipher {
     /// Starts sealing `plaintext`; the result is ciphertext and tag.
     pub(crate) fn seal(&self, nonce: &[u8; NONCE_LEN], plaintext: &[u8]) -> Pending {
         match self {
-            ChunkCipher::Web { subtle, key } => {
-                Pending::web(subtle.encrypt_with_object_and_u8_array(&params(nonce), key, plaintext))
+            ChunkCipher::Web { subtle, key, params, iv } => {
+                iv.copy_from(nonce);
+                Pending::web(subtle.encrypt_with_object_and_u8_array(params, key, plaintext))
             }
             ChunkCipher::Soft(aead) => {
                 let mut buf = plaintext.to_vec();
@@ -132,17 +141,13 @@ impl KeyImport {
             KeyImport::Soft(aead) => Ok(ChunkCipher::Soft(aead)),
             KeyImport::Web { subtle, key } => {
                 let key = key.await.map_err(|_| ClientError::Unsupported("WebCrypto AES-GCM"))?;
-                Ok(ChunkCipher::Web { subtle, key: key.unchecked_into() })
+                let iv = Uint8Array::new_with_length(NONCE_LEN as u32);
+                let params = AesGcmParams::new_with_u8_array("AES-GCM", &iv);
+                params.set_tag_length(128);
+                Ok(ChunkCipher::Web { subtle, key: key.unchecked_into(), params, iv })
             }
         }
     }
-}
-
-/// `{ name: "AES-GCM", iv: nonce, tagLength: 128 }`.
-fn params(nonce: &[u8; NONCE_LEN]) -> AesGcmParams {
-    let params = AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(nonce.as_slice()));
-    params.set_tag_length(128);
-    params
 }
 
 /// A chunk being sealed or opened. WebCrypto works off the main thread, so several can be in
