@@ -1,10 +1,10 @@
-//! One reading of a stored entry for both stores.
+//! One reading of a stored entry or checkpoint for both stores.
 //!
 //! SQLite and PostgreSQL rows hand out their columns through [`EntryRow`]; [`read_entry`] and
-//! [`opt_array`] then check every field the same way for both, so a column added to the log is
+//! [`read_checkpoint`] then check every field the same way for both, so a column added to the log is
 //! read and checked in one place. A value of the wrong type or length is `None`, never a panic.
 
-use super::store::{u64_from_sql, Malformed};
+use super::store::{u64_from_sql, Checkpoint, Malformed};
 use super::{AuditEntry, Decision, NewEntry};
 
 /// Typed access to column `i` of a stored row; `None` when the stored value has another type.
@@ -94,8 +94,22 @@ pub(super) fn read_entry(row: &impl EntryRow) -> Result<AuditEntry, Malformed> {
     Ok(AuditEntry { seq, entry, prev_hash, hash })
 }
 
+/// Reads the rest of a checkpoint row (`seq, head_hash, time_ms, gatekeeper_id, key_id,
+/// signature`) whose `seq` the caller has read.
+pub(super) fn read_checkpoint(row: &impl EntryRow, seq: u64) -> Result<Checkpoint, Malformed> {
+    let bad = |field: &'static str| Malformed { seq, field };
+    Ok(Checkpoint {
+        seq,
+        head_hash: opt_array(row, 1).flatten().ok_or(bad("head_hash"))?,
+        time_ms: row.int(2).map(u64_from_sql).ok_or(bad("time_ms"))?,
+        gatekeeper_id: row.text(3).ok_or(bad("gatekeeper_id"))?,
+        key_id: row.text(4).ok_or(bad("key_id"))?,
+        signature: opt_array(row, 5).flatten().ok_or(bad("signature"))?,
+    })
+}
+
 /// A nullable fixed-size blob: `Some(None)` for NULL, `None` for another type or length.
-pub(super) fn opt_array<const N: usize>(row: &impl EntryRow, i: usize) -> Option<Option<[u8; N]>> {
+fn opt_array<const N: usize>(row: &impl EntryRow, i: usize) -> Option<Option<[u8; N]>> {
     match row.opt_blob(i)? {
         None => Some(None),
         Some(v) => <[u8; N]>::try_from(v.as_slice()).ok().map(Some),

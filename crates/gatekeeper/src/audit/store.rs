@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::row::opt_array;
+use super::row::read_checkpoint;
 pub(super) use super::row::read_entry;
 use super::{AuditEntry, NewEntry};
 
@@ -206,18 +206,7 @@ pub(super) fn read_checkpoints(conn: &Connection) -> rusqlite::Result<Result<Vec
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         let seq = u64_from_sql(row.get::<_, i64>(0)?);
-        let bad = |field: &'static str| Malformed { seq, field };
-        let read = || -> Result<Checkpoint, Malformed> {
-            Ok(Checkpoint {
-                seq,
-                head_hash: opt_array(row, 1).flatten().ok_or(bad("head_hash"))?,
-                time_ms: row.get::<_, i64>(2).map(u64_from_sql).map_err(|_| bad("time_ms"))?,
-                gatekeeper_id: row.get(3).map_err(|_| bad("gatekeeper_id"))?,
-                key_id: row.get(4).map_err(|_| bad("key_id"))?,
-                signature: opt_array(row, 5).flatten().ok_or(bad("signature"))?,
-            })
-        };
-        match read() {
+        match read_checkpoint(row, seq) {
             Ok(c) => out.push(c),
             Err(m) => return Ok(Err(m)),
         }

@@ -7,7 +7,7 @@
 
 use tokio_postgres::{Client, GenericClient, Row, Statement, Transaction};
 
-use super::super::row::opt_array;
+use super::super::row::read_checkpoint;
 pub(super) use super::super::row::read_entry;
 use super::super::store::{u64_from_sql, u64_to_sql, Checkpoint, Malformed};
 use super::super::writer::Head;
@@ -224,18 +224,7 @@ pub(super) async fn read_checkpoints(
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let seq = u64_from_sql(row.try_get::<_, i64>(0)?);
-        let bad = |field: &'static str| Malformed { seq, field };
-        let read = || -> Result<Checkpoint, Malformed> {
-            Ok(Checkpoint {
-                seq,
-                head_hash: opt_array(row, 1).flatten().ok_or(bad("head_hash"))?,
-                time_ms: row.try_get::<_, i64>(2).map(u64_from_sql).map_err(|_| bad("time_ms"))?,
-                gatekeeper_id: row.try_get(3).map_err(|_| bad("gatekeeper_id"))?,
-                key_id: row.try_get(4).map_err(|_| bad("key_id"))?,
-                signature: opt_array(row, 5).flatten().ok_or(bad("signature"))?,
-            })
-        };
-        match read() {
+        match read_checkpoint(row, seq) {
             Ok(c) => out.push(c),
             Err(m) => return Ok(Err(m)),
         }
