@@ -68,9 +68,10 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         source: Source,
-        /// The gatekeeper's public key (hex or base64) that signs checkpoints.
-        #[arg(long)]
-        public_key: String,
+        /// The gatekeeper's public key (hex or base64) that signs checkpoints. Repeat it for a log
+        /// that spans a key rotation: each checkpoint must verify under one of them.
+        #[arg(long, required = true)]
+        public_key: Vec<String>,
     },
     /// Export matching entries as JSON lines (same filters as search, no limit).
     Export {
@@ -240,10 +241,13 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Verify { source, public_key } => {
-            let key = keygen::parse_public_key(&public_key).map_err(|e| format!("--public-key: {e}"))?;
+            let keys = public_key
+                .iter()
+                .map(|k| keygen::parse_public_key(k).map_err(|e| format!("--public-key {k}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
             let verified = match source.store()? {
-                Store::Sqlite(db) => audit::verify(&db, &key),
-                Store::Postgres(pg) => runtime()?.block_on(audit::postgres::verify(&pg, &key)),
+                Store::Sqlite(db) => audit::verify_with_keys(&db, &keys),
+                Store::Postgres(pg) => runtime()?.block_on(audit::postgres::verify_with_keys(&pg, &keys)),
             };
             match verified {
                 Ok(report) => {

@@ -58,6 +58,18 @@ async fn audit_verify_names_the_first_edited_entry() {
     let clean = verify();
     assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
 
+    // Across a rotation several keys are given; a checkpoint needs one of them. A wrong key alone fails.
+    let other = hex::encode(ed25519_dalek::SigningKey::from_bytes(&[9; 32]).verifying_key().as_bytes());
+    let run = |keys: &[&str]| {
+        let mut args = vec!["audit", "verify", "--db", db.to_str().unwrap()];
+        for k in keys {
+            args.extend(["--public-key", k]);
+        }
+        std::process::Command::new(env!("CARGO_BIN_EXE_gatekeeper")).args(&args).output().unwrap()
+    };
+    assert!(run(&[&other, &public]).status.success());
+    assert_eq!(run(&[&other]).status.code(), Some(1));
+
     let conn = rusqlite::Connection::open(&db).unwrap();
     let changed = conn.execute("UPDATE audit_entries SET client_ip = '10.9.9.9' WHERE seq = 17", []).unwrap();
     assert_eq!(changed, 1);
