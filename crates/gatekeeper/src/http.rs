@@ -94,13 +94,36 @@ pub fn app(gk: Arc<Gatekeeper>) -> Router {
         .with_state(gk)
 }
 
-/// Bounds header size and time for every request.
+/// Who is calling, as the audit log records it.
+fn caller(peer: IpAddr, headers: &HeaderMap) -> Caller {
+    let text = |name: header::HeaderName| {
+        headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ")
+    };
+    Caller {
+        peer,
+        forwarded_for: headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|v| v.to_str().map(str::to_owned).unwrap_or_else(|_| "\u{fffd}".to_owned()))
+            .collect(),
+        user_agent: text(header::USER_AGENT),
+        origin: text(header::ORIGIN),
+    }
+}
+
+/// Bounds header size and time for every request. An authorize request refused here is audited.
 async fn guard(State(gk): State<Arc<Gatekeeper>>, req: Request, next: Next) -> Response {
     let limits = &gk.settings.limits;
     let header_bytes: usize = req.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>()
         + req.uri().path().len()
         + req.uri().query().map_or(0, str::len);
     if header_bytes > limits.max_header_bytes {
+        if req.uri().path() == "/v1/authorize" {
+            if let Some(PeerAddr(peer)) = req.extensions().get::<PeerAddr>().copied() {
+                let caller = caller(peer, req.headers());
+                authorize::refuse_unparsed(&gk, &caller, "headers_too_large", SystemTime::now()).await;
+            }
+        }
         let msg = format!("request headers exceed {} bytes", limits.max_header_bytes);
         return ApiError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", msg).into_response();
     }
@@ -175,19 +198,7 @@ async fn authorize_inner(
         tracing::error!("request without a peer address; the server must insert PeerAddr");
         return Err(Outcome::BadInput(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")));
     };
-    let text = |name: header::HeaderName| {
-        headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ")
-    };
-    let caller = Caller {
-        peer,
-        forwarded_for: headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .map(|v| v.to_str().map(str::to_owned).unwrap_or_else(|_| "\u{fffd}".to_owned()))
-            .collect(),
-        user_agent: text(header::USER_AGENT),
-        origin: text(header::ORIGIN),
-    };
+    let caller = caller(peer, headers);
     let limit = gk.settings.limits.max_body_bytes;
     let caller = &caller;
     let refused = |status, code, msg: String| async move {

@@ -96,7 +96,7 @@ async fn transport_limits_have_codes() {
         client.http.get(&search).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
     let reasons: Vec<&str> =
         found["entries"].as_array().unwrap().iter().map(|e| e["reason"].as_str().unwrap()).collect();
-    assert_eq!(reasons, ["malformed_json", "body_too_large"], "{found}");
+    assert_eq!(reasons, ["malformed_json", "body_too_large", "headers_too_large"], "{found}");
     assert_eq!(found["entries"][0]["client_ip"], "127.0.0.1");
     stack.stop().await;
 }
