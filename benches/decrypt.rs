@@ -57,7 +57,8 @@ async fn decrypt_4_mib(c: &mut Criterion) {
     let plaintext: Vec<u8> = (0..OBJECT_LEN).map(|i| (i % 251) as u8).collect();
     let key = MasterKey::from_bytes(KeyId::new("mk-1").unwrap(), [9; 32]).object_key("bucket", "tickets/1/big.bin");
     // The benchmarked futures must not borrow from this function: the inputs live for the run.
-    let ciphertext: &'static [u8] = object::encrypt(&key, [3; 32], DEFAULT_CHUNK_SIZE, &plaintext).unwrap().leak();
+    let ciphertext: &'static [u8] =
+        object::encrypt(key.write_key([3; 32]), DEFAULT_CHUNK_SIZE, &plaintext).unwrap().leak();
     let keys: &'static [_] = vec![key].leak();
     let (raw_key, raw) = raw_chunks(&plaintext).await;
     let (raw_key, raw): (&'static CryptoKey, &'static [Uint8Array]) = (Box::leak(Box::new(raw_key)), raw.leak());

@@ -65,7 +65,7 @@ step "test vectors regenerate identically" vectors_unchanged
 step "cargo test" cargo test --workspace --all-features
 step "interop: python from the spec" interop
 step "deployment template (cfn-lint)" cfn-lint deploy/template.yaml
-step "vendor co-sign example against the vectors" python3 examples/vendor_cosign.py vectors/signature-ok-get.txt
+step "vendor co-sign example against the vectors" bash -c 'python3 examples/vendor_cosign.py vectors/cosign-*.txt'
 step "README examples are tested code" python3 scripts/check-readme.py
 step "npm package (web + bundler, gzipped size)" bash scripts/build-pkg.sh
 step "browser tests (wasm-pack test, headless Chromium)" bash scripts/browser-tests.sh

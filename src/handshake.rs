@@ -14,7 +14,7 @@ use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use s3gk_protocol::object::{ciphertext_len, ObjectKeyMaterial, DEFAULT_CHUNK_SIZE};
+use s3gk_protocol::object::{ciphertext_len, ObjectKeyMaterial, WriteKey, DEFAULT_CHUNK_SIZE, SALT_LEN};
 use s3gk_protocol::policy::object_key::{check_syntax, KeyKind};
 use s3gk_protocol::request::MAX_CONTENT_LENGTH;
 use s3gk_protocol::sign::{client_sign, verify_receipt, SignedReceipt};
@@ -114,7 +114,7 @@ pub(crate) struct ReceiptSummary {
 }
 
 /// One object the gatekeeper granted access to.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct GrantedObject {
     pub(crate) key: String,
     /// The stored (ciphertext) size, for listed objects.
@@ -126,12 +126,14 @@ pub(crate) struct GrantedObject {
     pub(crate) headers: Vec<(String, String)>,
     /// When the URL stops working, gatekeeper time.
     pub(crate) expires_at: u64,
-    /// Per-object keys, one per master key that may have encrypted the object.
+    /// Reads: per-object keys, one per master key that may have encrypted the object.
     pub(crate) keys: Vec<ObjectKeyMaterial>,
+    /// A put: the write key of the salt the gatekeeper drew (it seals one object).
+    pub(crate) write_key: Option<WriteKey>,
 }
 
 /// A gatekeeper answer whose receipt verified and whose objects match the request.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct VerifiedGrant {
     pub(crate) receipt: ReceiptSummary,
     pub(crate) objects: Vec<GrantedObject>,
@@ -207,18 +209,38 @@ fn granted_object(o: ObjectWire, request: &AccessRequest) -> Result<GrantedObjec
     if !(o.url.starts_with("https://") || o.url.starts_with("http://")) {
         return Err(bad("a presigned URL that is not http(s)"));
     }
-    let keys = o
-        .key_material
-        .iter()
-        .map(|m| {
-            let id = KeyId::new(&m.master_key_id).ok()?;
-            let bytes = Zeroizing::new(B64.decode(&m.key).ok()?);
-            let key = <[u8; 32]>::try_from(bytes.as_slice()).ok()?;
-            Some(ObjectKeyMaterial::from_bytes(id, key))
-        })
-        .collect::<Option<Vec<_>>>()
-        .filter(|keys| !keys.is_empty())
-        .ok_or(bad("missing or malformed key material"))?;
+    // A read gets per-object keys and no write key; a put gets one write key and no per-object key.
+    let (keys, write_key) = if method == "PUT" {
+        if !o.key_material.is_empty() {
+            return Err(bad("a put grant must not carry per-object keys"));
+        }
+        let w = o.write_key.as_ref().ok_or(bad("a put grant without a write key"))?;
+        let write_key = (|| {
+            let id = KeyId::new(&w.master_key_id).ok()?;
+            let salt = <[u8; SALT_LEN]>::try_from(B64.decode(&w.salt).ok()?.as_slice()).ok()?;
+            let bytes = Zeroizing::new(B64.decode(&w.key).ok()?);
+            Some(WriteKey::from_bytes(id, salt, <[u8; 32]>::try_from(bytes.as_slice()).ok()?))
+        })()
+        .ok_or(bad("a malformed write key"))?;
+        (Vec::new(), Some(write_key))
+    } else {
+        if o.write_key.is_some() {
+            return Err(bad("a read grant must not carry a write key"));
+        }
+        let keys = o
+            .key_material
+            .iter()
+            .map(|m| {
+                let id = KeyId::new(&m.master_key_id).ok()?;
+                let bytes = Zeroizing::new(B64.decode(&m.key).ok()?);
+                let key = <[u8; 32]>::try_from(bytes.as_slice()).ok()?;
+                Some(ObjectKeyMaterial::from_bytes(id, key))
+            })
+            .collect::<Option<Vec<_>>>()
+            .filter(|keys| !keys.is_empty())
+            .ok_or(bad("missing or malformed key material"))?;
+        (keys, None)
+    };
     let sequence = o.sequence;
     Ok(GrantedObject {
         key: o.key,
@@ -228,6 +250,7 @@ fn granted_object(o: ObjectWire, request: &AccessRequest) -> Result<GrantedObjec
         headers: o.headers,
         expires_at: o.expires_at,
         keys,
+        write_key,
     })
 }
 
@@ -241,18 +264,27 @@ pub(crate) fn upload_length(plaintext_len: usize, upload_key_id: &KeyId) -> Resu
         .ok_or(ClientError::Object(ObjectError::TooLarge))
 }
 
-/// For a granted put: the released key (it must be for the announced master key, or the bound
-/// length is wrong) and the headers to send (all signed ones but `content-length`, which the
+/// What a granted put needs to upload: the write key (it seals this one object), the presigned
+/// URL, when it stops working, and the headers to send.
+#[derive(Debug)]
+pub(crate) struct UploadPlan {
+    pub(crate) write_key: WriteKey,
+    /// The presigned URL: a bearer credential, never shown.
+    pub(crate) url: String,
+    pub(crate) expires_at: u64,
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+/// For a granted put: the released write key (it must be for the announced master key, or the
+/// bound length is wrong) and the headers to send (all signed ones but `content-length`, which the
 /// browser sets from the body and which must equal `content_length`).
 pub(crate) fn upload_plan(
-    object: &GrantedObject,
+    object: GrantedObject,
     announced: &KeyId,
     content_length: u64,
-) -> Result<(ObjectKeyMaterial, Vec<(String, String)>), ClientError> {
-    let released = match object.keys.as_slice() {
-        [only] => only,
-        _ => return Err(ClientError::BadResponse(Party::Gatekeeper, "a put grant must release exactly one key")),
-    };
+) -> Result<UploadPlan, ClientError> {
+    let released =
+        object.write_key.ok_or(ClientError::BadResponse(Party::Gatekeeper, "a put grant must release a write key"))?;
     if released.master_key_id() != announced {
         return Err(ClientError::UploadKeyMismatch {
             announced: announced.to_string(),
@@ -271,7 +303,7 @@ pub(crate) fn upload_plan(
     if !length_bound {
         return Err(ClientError::BadResponse(Party::Gatekeeper, "the presigned PUT does not bind the upload's length"));
     }
-    Ok((released.clone(), headers))
+    Ok(UploadPlan { write_key: released, url: object.url, expires_at: object.expires_at, headers })
 }
 
 #[cfg(test)]

@@ -100,9 +100,23 @@ pub(crate) struct ObjectWire {
     pub(crate) headers: Vec<(String, String)>,
     /// When the URL stops working, Unix seconds.
     pub(crate) expires_at: u64,
-    /// Per-object keys.
+    /// Reads: per-object keys.
     #[serde(default)]
     pub(crate) key_material: Vec<KeyMaterialWire>,
+    /// A put: the write key of the salt the gatekeeper drew.
+    #[serde(default)]
+    pub(crate) write_key: Option<WriteKeyWire>,
+}
+
+/// What a put grant releases (`docs/protocol.md` 7.1).
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct WriteKeyWire {
+    /// The master key id the object's header must name.
+    pub(crate) master_key_id: String,
+    /// The salt the object's header must carry, base64.
+    pub(crate) salt: String,
+    /// `HKDF-Extract(salt, K_obj)`, base64.
+    pub(crate) key: String,
 }
 
 /// One per-object key.

@@ -10,7 +10,7 @@ use s3gk_protocol::policy::time::TimePolicy;
 use s3gk_protocol::sign::{vendor_sign, Authorization, Keyring, VerifyPolicy};
 
 use super::*;
-use crate::wire::{KeyMaterialWire, ReceiptWire};
+use crate::wire::{KeyMaterialWire, ReceiptWire, WriteKeyWire};
 
 const NOW: u64 = 1_800_000_000;
 
@@ -77,6 +77,7 @@ fn gatekeeper_answer(body: &AuthorizeBody, signer: &SigningKey, objects: Vec<Obj
 }
 
 fn object(key: &str, method: &str) -> ObjectWire {
+    let put = method == "PUT";
     ObjectWire {
         key: key.into(),
         size: None,
@@ -85,7 +86,16 @@ fn object(key: &str, method: &str) -> ObjectWire {
         url: format!("https://s3.example/b/{key}?X-Amz-Signature=0"),
         headers: Vec::new(),
         expires_at: NOW + 60,
-        key_material: vec![KeyMaterialWire { master_key_id: "mk-1".into(), key: B64.encode([5u8; 32]) }],
+        key_material: if put {
+            Vec::new()
+        } else {
+            vec![KeyMaterialWire { master_key_id: "mk-1".into(), key: B64.encode([5u8; 32]) }]
+        },
+        write_key: put.then(|| WriteKeyWire {
+            master_key_id: "mk-1".into(),
+            salt: B64.encode([6u8; 32]),
+            key: B64.encode([7u8; 32]),
+        }),
     }
 }
 
@@ -171,6 +181,9 @@ fn objects_must_match_the_request() {
     let mut no_keys = object("k", "GET");
     no_keys.key_material.clear();
     assert_eq!(bad(Operation::Get, "k", vec![no_keys]), "bad_response");
+    let mut read_with_write_key = object("k", "GET");
+    read_with_write_key.write_key = object("k", "PUT").write_key;
+    assert_eq!(bad(Operation::Get, "k", vec![read_with_write_key]), "bad_response");
     let mut script = object("k", "GET");
     script.url = "javascript:alert(1)".into();
     assert_eq!(bad(Operation::Get, "k", vec![script]), "bad_response");
@@ -208,19 +221,26 @@ fn uploads_bind_the_length_under_the_announced_key() {
         ("if-none-match".into(), "*".into()),
         ("x-amz-server-side-encryption".into(), "AES256".into()),
     ];
-    let grant = round_trip(op, "up/a.bin", vec![put.clone()]).expect("verifies");
-    let granted = grant.objects.first().expect("one object");
-    let (key, headers) = upload_plan(granted, &mk1, len).expect("plan");
-    assert_eq!(key.master_key_id(), &mk1);
-    assert_eq!(headers.len(), 2);
-    assert!(headers.iter().all(|(n, _)| n != "content-length"));
+    let granted = || {
+        let grant = round_trip(op.clone(), "up/a.bin", vec![put.clone()]).expect("verifies");
+        grant.objects.into_iter().next().expect("one object")
+    };
+    let plan = upload_plan(granted(), &mk1, len).expect("plan");
+    assert_eq!((plan.write_key.master_key_id(), plan.write_key.salt()), (&mk1, &[6u8; 32]));
+    assert_eq!(plan.headers.len(), 2);
+    assert!(plan.headers.iter().all(|(n, _)| n != "content-length"));
 
     let mk2 = KeyId::new("mk-2").expect("id");
-    assert_eq!(upload_plan(granted, &mk2, len).expect_err("other key").code(), "upload_key_mismatch");
-    assert_eq!(upload_plan(granted, &mk1, len + 1).expect_err("other length").code(), "bad_response");
-    let mut unbound = granted.clone();
+    assert_eq!(upload_plan(granted(), &mk2, len).expect_err("other key").code(), "upload_key_mismatch");
+    assert_eq!(upload_plan(granted(), &mk1, len + 1).expect_err("other length").code(), "bad_response");
+    let mut unbound = granted();
     unbound.headers.retain(|(n, _)| n != "content-length");
-    assert_eq!(upload_plan(&unbound, &mk1, len).expect_err("unbound").code(), "bad_response");
+    assert_eq!(upload_plan(unbound, &mk1, len).expect_err("unbound").code(), "bad_response");
+    // A put answered with a per-object key (which would open what is stored) is refused.
+    let mut leaky = put.clone();
+    leaky.key_material = object("up/a.bin", "GET").key_material;
+    let op2 = op.clone();
+    assert_eq!(round_trip(op2, "up/a.bin", vec![leaky]).expect_err("leaky").code(), "bad_response");
 }
 
 #[test]

@@ -173,20 +173,21 @@ impl GatekeeperClient {
         let plaintext_len = usize::try_from(data.length()).map_err(|_| s3gk_protocol::ObjectError::TooLarge)?;
         let content_length = handshake::upload_length(plaintext_len, &announced)?;
         let (grant, clock) = self.authorize(Operation::Put { content_length, sha256: None, content_type }, key).await?;
-        let object = grant.objects.first().ok_or(ClientError::Internal("a put grant has one object"))?;
-        let (object_key, headers) = handshake::upload_plan(object, &announced, content_length).inspect_err(|_| {
+        let VerifiedGrant { receipt, objects } = grant;
+        let object = objects.into_iter().next().ok_or(ClientError::Internal("a put grant has one object"))?;
+        let plan = handshake::upload_plan(object, &announced, content_length).inspect_err(|_| {
             // The master key may have rotated since /v1/info: ask again next time.
             self.info.borrow_mut().take();
         })?;
-        if clock.now(js_sys::Date::now()) > object.expires_at {
+        if clock.now(js_sys::Date::now()) > plan.expires_at {
             return Err(ClientError::UrlExpired);
         }
-        let ciphertext = encrypt::encrypt(&object_key, data, content_length).await?;
+        let ciphertext = encrypt::encrypt(plan.write_key, data, content_length).await?;
         if let Some(at) = flip {
             ciphertext.set_index(at, ciphertext.get_index(at) ^ 1);
         }
-        fetch::s3_put(&object.url, &headers, &ciphertext).await?;
-        Ok(grant.receipt)
+        fetch::s3_put(&plan.url, &plan.headers, &ciphertext).await?;
+        Ok(receipt)
     }
 
     /// Test hook: sends the last signed authorize body again, unchanged.

@@ -3,15 +3,15 @@
 //!
 //! The plaintext is read from its JS `Uint8Array` one chunk at a time and the ciphertext is
 //! written into a JS `Uint8Array` of exactly the length the request bound, so wasm memory holds
-//! at most a chunk or two whatever the object's size. The salt is 32 fresh random bytes from
-//! `crypto.getRandomValues`. This module must never reuse a salt or produce a length other
-//! than the one bound.
+//! at most a chunk or two whatever the object's size. The salt is the one the gatekeeper drew for
+//! this upload, carried by its write key, which is consumed: one write key seals one object. This
+//! module must never reuse a write key or produce a length other than the one bound.
 
 use std::collections::VecDeque;
 
 use js_sys::Uint8Array;
 
-use s3gk_protocol::object::{ObjectKeyMaterial, SealFramer, DEFAULT_CHUNK_SIZE, SALT_LEN};
+use s3gk_protocol::object::{SealFramer, WriteKey, DEFAULT_CHUNK_SIZE};
 
 use super::aead::{ChunkCipher, Engine, Pending, Usage};
 use crate::error::ClientError;
@@ -47,22 +47,20 @@ impl Output {
     }
 }
 
-/// Encrypts `plaintext` under `object_key` (a new object: fresh salt, default chunk size).
-pub async fn encrypt_object(object_key: &ObjectKeyMaterial, plaintext: &Uint8Array) -> Result<Uint8Array, ClientError> {
+/// Encrypts `plaintext` under `write_key` (a new object, default chunk size).
+pub async fn encrypt_object(write_key: WriteKey, plaintext: &Uint8Array) -> Result<Uint8Array, ClientError> {
     let plaintext_len = usize::try_from(plaintext.length()).map_err(|_| s3gk_protocol::ObjectError::TooLarge)?;
-    let len = crate::handshake::upload_length(plaintext_len, object_key.master_key_id())?;
-    encrypt(object_key, plaintext, len).await
+    let len = crate::handshake::upload_length(plaintext_len, write_key.master_key_id())?;
+    encrypt(write_key, plaintext, len).await
 }
 
-/// Encrypts `plaintext` under `object_key` into exactly `bound_len` bytes.
+/// Encrypts `plaintext` under `write_key` into exactly `bound_len` bytes.
 pub(crate) async fn encrypt(
-    object_key: &ObjectKeyMaterial,
+    write_key: WriteKey,
     plaintext: &Uint8Array,
     bound_len: u64,
 ) -> Result<Uint8Array, ClientError> {
-    let mut salt = [0u8; SALT_LEN];
-    getrandom::getrandom(&mut salt).map_err(|_| ClientError::Unsupported("crypto.getRandomValues"))?;
-    let mut framer = SealFramer::new(object_key, salt, DEFAULT_CHUNK_SIZE)?;
+    let mut framer = SealFramer::new(write_key, DEFAULT_CHUNK_SIZE)?;
     let cipher = ChunkCipher::import(framer.data_key(), Usage::Encrypt, Engine::preferred())?.ready().await?;
     let len = u32::try_from(bound_len).map_err(|_| s3gk_protocol::ObjectError::TooLarge)?;
     let mut out = Output { array: Uint8Array::new_with_length(len), at: 0, in_flight: VecDeque::new() };

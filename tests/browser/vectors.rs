@@ -101,9 +101,12 @@ async fn webcrypto_and_rustcrypto_read_each_others_objects() {
     let keys = std::slice::from_ref(&key);
     for len in [0usize, 1, 65_535, 65_536, 65_537, 200_000] {
         let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        let sealed = encrypt_object(&key, &Uint8Array::from(plaintext.as_slice())).await.expect("encrypts").to_vec();
+        let sealed = encrypt_object(key.write_key([9; 32]), &Uint8Array::from(plaintext.as_slice()))
+            .await
+            .expect("encrypts")
+            .to_vec();
         assert_eq!(object::decrypt(keys, &sealed).expect("RustCrypto opens WebCrypto's"), plaintext);
-        let soft = object::encrypt(&key, [3; 32], object::DEFAULT_CHUNK_SIZE, &plaintext).expect("encrypts");
+        let soft = object::encrypt(key.write_key([3; 32]), object::DEFAULT_CHUNK_SIZE, &plaintext).expect("encrypts");
         let opened = decrypt_object(keys, &soft, 10_000, Engine::WebCrypto).await;
         assert_eq!(opened.expect("WebCrypto opens RustCrypto's"), plaintext, "{len} bytes");
         let fallback = decrypt_object(keys, &sealed, 4096, Engine::Soft).await;
@@ -114,7 +117,7 @@ async fn webcrypto_and_rustcrypto_read_each_others_objects() {
 #[wasm_bindgen_test]
 async fn a_failed_decryptor_stays_failed() {
     let key = MasterKey::from_bytes(KeyId::new("mk-1").expect("id"), [7; 32]).object_key("bucket", "k");
-    let mut sealed = object::encrypt(&key, [3; 32], 16, &[5u8; 100]).expect("encrypts");
+    let mut sealed = object::encrypt(key.write_key([3; 32]), 16, &[5u8; 100]).expect("encrypts");
     let last = sealed.len() - 1;
     sealed[last] ^= 1;
     let mut decryptor = ObjectDecryptor::new(&[key]);

@@ -65,6 +65,17 @@ async fn cosign_refusals() {
     assert_eq!((status, code(&body)), (403, "wrong_audience"), "{body}");
     let (status, body) = alice.cosign(b"not a request").await;
     assert_eq!((status, code(&body)), (400, "malformed_request"), "{body}");
+    // Windows that do not start now are never co-signed: 30 days ahead, and one that ended
+    // yesterday (both would be valid at the gatekeeper at some time).
+    let days = |d: u64| d * 86_400;
+    let mut ahead = alice.request(Operation::Get, "tickets/1001/x", 60);
+    (ahead.issued_at, ahead.expires_at) = (ahead.issued_at + days(30), ahead.expires_at + days(30));
+    let (status, body) = alice.cosign(&ahead.encode().unwrap()).await;
+    assert_eq!((status, code(&body)), (400, "not_yet_valid"), "{body}");
+    let mut ended = alice.request(Operation::Get, "tickets/1001/x", 60);
+    (ended.issued_at, ended.expires_at) = (ended.issued_at - days(1), ended.expires_at - days(1));
+    let (status, body) = alice.cosign(&ended.encode().unwrap()).await;
+    assert_eq!((status, code(&body)), (400, "stale_request"), "{body}");
 
     let mut bob = Browser::new(&stack);
     bob.login("bob", "bob-demo").await;

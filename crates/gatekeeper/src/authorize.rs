@@ -1,11 +1,12 @@
 //! The authorize pipeline: the checks of `docs/protocol.md` section 5, in order, then the answer.
 //!
 //! 1–6 decode, audience, key, time window, vendor and client signatures ([`Authorization::verify`]);
-//! 7 client IP; 8 ACL ([`VerifiedRequest::check_acl`]); 9 replay; 10 durable audit append; 11 the
-//! signed receipt, presigned URLs and per-object key material. Every decision, granted or denied,
-//! is appended to the audit log. A grant is answered only after its entries are durable; if they
-//! cannot be written the request is refused (fail closed). Nothing here logs a key, a signature
-//! or a presigned URL.
+//! 7 the nonce, spent from here on whatever is decided next; 8 client IP; 9 ACL
+//! ([`VerifiedRequest::check_acl`]); 10 durable audit append; 11 the signed receipt, presigned URLs
+//! and key material: per-object keys for reads, a write key of a fresh salt for a put. Every
+//! decision, granted or denied, is appended to the audit log. A grant is answered only after its
+//! entries are durable; if they cannot be written the request is refused (fail closed). Nothing here
+//! logs a key, a signature or a presigned URL.
 //!
 //! [`VerifiedRequest::check_acl`]: s3gk_protocol::sign::VerifiedRequest::check_acl
 
@@ -17,8 +18,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
 use s3gk_protocol::error::{DecodeError, DecodeProblem, Field};
+use s3gk_protocol::object::SALT_LEN;
 use s3gk_protocol::policy::acl::CountryCode;
-use s3gk_protocol::sign::{Authorization, Grant, SignedReceipt};
+use s3gk_protocol::sign::{Authorization, Grant, SignedReceipt, VerifiedRequest};
 use s3gk_protocol::{AccessRequest, Denial, Operation};
 
 use crate::audit::{AuditLog, Decision, NewEntry};
@@ -31,7 +33,7 @@ use crate::s3::{PresignedRequest, S3Client, S3Error};
 
 mod wire;
 
-pub use wire::{AuthorizeRequest, AuthorizeResponse, KeyMaterial, ObjectGrant, ReceiptJson};
+pub use wire::{AuthorizeRequest, AuthorizeResponse, KeyMaterial, ObjectGrant, ReceiptJson, WriteKeyJson};
 
 /// Longest user agent or origin kept in the audit log, in bytes.
 const MAX_CALLER_TEXT: usize = 512;
@@ -77,6 +79,8 @@ pub enum Refusal {
     S3(S3Error),
     /// The shared replay cache could not be asked, so the nonce could not be checked (fail closed).
     ReplayUnavailable,
+    /// The operating system's random source failed, so no upload salt could be drawn.
+    EntropyUnavailable,
 }
 
 impl Refusal {
@@ -87,6 +91,7 @@ impl Refusal {
             Refusal::ForwardedFor => "malformed_forwarded_for",
             Refusal::S3(e) => e.code(),
             Refusal::ReplayUnavailable => "replay_unavailable",
+            Refusal::EntropyUnavailable => "entropy_unavailable",
         }
     }
 
@@ -97,6 +102,7 @@ impl Refusal {
             Refusal::ForwardedFor => "the X-Forwarded-For header from a trusted proxy is malformed".into(),
             Refusal::S3(e) => e.to_string(),
             Refusal::ReplayUnavailable => "the replay cache is unavailable; try again later".into(),
+            Refusal::EntropyUnavailable => "no randomness available for the upload; try again later".into(),
         }
     }
 }
@@ -126,13 +132,14 @@ pub async fn authorize(
     let now_secs = unix_secs(now);
     let (facts, client_ip, country) = facts(gk, caller, now);
 
-    let decided = parse(body).and_then(|auth| {
-        let verified = auth.verify(&gk.settings.verify, now_secs)?;
-        let ip = client_ip.map_err(|_| Refusal::ForwardedFor)?;
-        Ok(verified.check_acl(&gk.settings.acl, ip, country)?)
-    });
-    let decided = match decided {
-        Ok(grant) => check_replay(gk, grant, now_secs).await,
+    let verified = parse(body).and_then(|auth| Ok(auth.verify(&gk.settings.verify, now_secs)?));
+    // Both signatures verified: the nonce is spent now, so a request refused from here on (by the
+    // ACL, the audit store or S3) cannot be presented again from elsewhere.
+    let decided = match verified {
+        Ok(verified) => spend_nonce(gk, &verified, now_secs).await.and_then(|()| {
+            let ip = client_ip.map_err(|_| Refusal::ForwardedFor)?;
+            Ok(verified.check_acl(&gk.settings.acl, ip, country)?)
+        }),
         Err(refusal) => Err(refusal),
     };
     let grant = match decided {
@@ -146,16 +153,38 @@ pub async fn authorize(
     }
 }
 
-/// Check 9: a nonce seen before is refused. With the PostgreSQL store the cache is shared by
-/// every instance; if it cannot be asked, the request is refused (fail closed).
-async fn check_replay(gk: &Gatekeeper, grant: Grant, now_secs: u64) -> Result<Grant, Refusal> {
-    let req = grant.verified().request();
+/// Check 7: a nonce seen before is refused; otherwise it is spent, whatever is decided after. With
+/// the PostgreSQL store the cache is shared by every instance; if it cannot be asked, the request
+/// is refused (fail closed).
+async fn spend_nonce(gk: &Gatekeeper, verified: &VerifiedRequest, now_secs: u64) -> Result<(), Refusal> {
+    let req = verified.request();
     let until = gk.settings.verify.time.remember_nonce_until(req.expires_at);
     match gk.replay.check_and_insert(req.nonce, until, now_secs).await {
-        Ok(()) => Ok(grant),
+        Ok(()) => Ok(()),
         Err(ReplayError::Replayed) => Err(Refusal::Denied(Denial::Replay)),
         Err(_) => Err(Refusal::ReplayUnavailable),
     }
+}
+
+/// Whether an audit entry with this decision and reason spent its request's nonce: every grant,
+/// and every refusal after both signatures verified (check 7 onwards). The refusals of checks 1–6
+/// did not. Used to rebuild the replay cache from the audit log after a restart.
+pub fn spent_nonce(decision: Decision, reason: &str) -> bool {
+    let before_check_7 = reason.starts_with("key_")
+        || matches!(
+            reason,
+            "malformed_request"
+                | "unsupported_version"
+                | "wrong_audience"
+                | "invalid_time_window"
+                | "lifetime_too_long"
+                | "not_yet_valid"
+                | "expired"
+                | "unknown_vendor_key"
+                | "bad_vendor_signature"
+                | "bad_client_signature"
+        );
+    decision == Decision::Granted || !before_check_7
 }
 
 /// Who is asking: the resolved client address (or why it could not be resolved), its country, and
@@ -243,6 +272,11 @@ fn denied_entry(facts: &Facts, body: Option<&AuthorizeRequest>, reason: &str) ->
 /// Builds the answer for a grant and makes it durable: list (for a prefix), presign, audit, sign.
 async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) -> Result<AuthorizeResponse, Refusal> {
     let req = grant.verified().request();
+    // Drawn before anything is audited, so a grant never fails after its entry is durable.
+    let upload_salt = match req.operation {
+        Operation::Put { .. } => Some(draw_salt()?),
+        _ => None,
+    };
     let mut objects: Vec<(String, Option<u64>, PresignedRequest)> = Vec::new();
     match &req.operation {
         Operation::Get => objects.push((req.key.clone(), None, gk.s3.presign_get(&req.key, now).map_err(Refusal::S3)?)),
@@ -307,22 +341,24 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
         signed.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or(Refusal::Denied(Denial::AuditUnavailable))?;
 
     let bucket = gk.settings.s3.bucket.clone();
-    // New uploads use the current (first) master key; reads get every key the object may use.
-    let master_keys = match req.operation {
-        Operation::Put { .. } => gk.settings.master_keys.first().map(std::slice::from_ref).unwrap_or_default(),
-        _ => gk.settings.master_keys.as_slice(),
-    };
+    let is_put = matches!(req.operation, Operation::Put { .. });
     let objects = objects
         .into_iter()
         .zip(sequences)
         .map(|((key, size, url), sequence)| ObjectGrant {
-            key_material: master_keys
-                .iter()
-                .map(|mk| KeyMaterial {
+            // Reads get the per-object key under every master key the object may use. A put gets
+            // only the write key of the salt drawn for it, under the current (first) master key:
+            // it seals the new object and opens nothing stored before (protocol.md 7.1).
+            key_material: if is_put { Vec::new() } else { read_keys(gk, &bucket, &key) },
+            write_key: upload_salt.and_then(|salt| {
+                let mk = gk.settings.master_keys.first()?;
+                let write_key = mk.write_key(&bucket, &key, salt);
+                Some(WriteKeyJson {
                     master_key_id: mk.id().to_string(),
-                    key: B64.encode(mk.object_key(&bucket, &key).as_bytes()),
+                    salt: B64.encode(write_key.salt()),
+                    key: B64.encode(write_key.as_bytes()),
                 })
-                .collect(),
+            }),
             key,
             size,
             sequence,
@@ -344,6 +380,26 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
         },
         objects,
     })
+}
+
+/// The per-object key of `key` under every configured master key.
+fn read_keys(gk: &Gatekeeper, bucket: &str, key: &str) -> Vec<KeyMaterial> {
+    gk.settings
+        .master_keys
+        .iter()
+        .map(|mk| KeyMaterial {
+            master_key_id: mk.id().to_string(),
+            key: B64.encode(mk.object_key(bucket, key).as_bytes()),
+        })
+        .collect()
+}
+
+/// 32 fresh bytes from the operating system for a put's header salt. A failing source refuses
+/// the request: a guessable or repeated salt would repeat data keys.
+fn draw_salt() -> Result<[u8; SALT_LEN], Refusal> {
+    let mut salt = [0u8; SALT_LEN];
+    rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut salt).map_err(|_| Refusal::EntropyUnavailable)?;
+    Ok(salt)
 }
 
 /// Queues an append now, so several appends of one answer share group commits.

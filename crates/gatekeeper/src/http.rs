@@ -65,7 +65,9 @@ impl From<&Refusal> for ApiError {
         use s3gk_protocol::Denial;
         let status = match r {
             Refusal::Denied(Denial::Malformed(_)) | Refusal::ForwardedFor => StatusCode::BAD_REQUEST,
-            Refusal::Denied(Denial::AuditUnavailable) | Refusal::ReplayUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Denied(Denial::AuditUnavailable) | Refusal::ReplayUnavailable | Refusal::EntropyUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Refusal::Denied(_) => StatusCode::FORBIDDEN,
             Refusal::S3(_) => StatusCode::BAD_GATEWAY,
         };

@@ -1,17 +1,17 @@
-//! Nonces already used: check 9 of `docs/protocol.md`.
+//! Nonces already used: check 7 of `docs/protocol.md`, made once both signatures verify.
 //!
 //! A nonce is remembered until its request's `expires_at + max_skew`; after that the time-window
 //! check alone refuses the request, so the nonce can be forgotten. Check-and-insert is atomic per
 //! nonce, so two concurrent copies of one request cannot both pass.
 //!
 //! Two stores: in memory ([`ReplayCache::new`], with the SQLite audit log), warmed after a restart
-//! from the audit log's unexpired grants so a restart does not reopen the replay window; or a
+//! from the audit log's unexpired spent nonces so a restart does not reopen the replay window; or a
 //! PostgreSQL table shared by every gatekeeper instance ([`ReplayCache::shared`], with the
-//! PostgreSQL audit store), so a request granted by one instance is refused by all the others. If
+//! PostgreSQL audit store), so a request verified by one instance is refused by all the others. If
 //! the shared table cannot be reached the check fails with [`ReplayError::Unavailable`] and the
 //! request is refused (fail closed).
 //!
-//! Memory: one entry (about 40 bytes) per granted request still inside its window; at the default
+//! Memory: one entry (about 40 bytes) per verified request still inside its window; at the default
 //! window of 6 minutes and 5,000 grants per second that is under 100 MB. This module must never
 //! forget an unexpired nonce.
 

@@ -1,7 +1,8 @@
 //! Assembles a running gatekeeper from validated settings.
 //!
 //! Opens the country database, the audit log and the S3 client, and sets up the replay cache: in
-//! memory, warmed from the audit log's unexpired grants so a restart never reopens a replay window,
+//! memory, warmed from the audit log's unexpired nonces that were spent (every grant, and every
+//! refusal after both signatures verified) so a restart never reopens a replay window,
 //! or, with the PostgreSQL audit store, the table all instances share. Fails with a message naming
 //! the part that could not start; never starts half-configured.
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::audit::{AuditError, AuditLog, AuditStore};
-use crate::authorize::{unix_secs, Gatekeeper};
+use crate::authorize::{spent_nonce, unix_secs, Gatekeeper};
 use crate::config::Settings;
 use crate::geo::{Geo, GeoError};
 use crate::metrics::Metrics;
@@ -66,8 +67,12 @@ pub async fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
             let replay = ReplayCache::new();
             let now = unix_secs(SystemTime::now());
             let skew = settings.verify.time.max_skew();
-            let nonces = audit.unexpired_nonces(now.saturating_sub(skew)).map_err(StartError::Audit)?;
-            replay.warm(nonces.into_iter().map(|(nonce, expires_at)| (nonce, expires_at.saturating_add(skew))));
+            let used = audit.unexpired_nonces(now.saturating_sub(skew)).map_err(StartError::Audit)?;
+            replay.warm(
+                used.into_iter()
+                    .filter(|u| spent_nonce(u.decision, &u.reason))
+                    .map(|u| (u.nonce, u.expires_at.saturating_add(skew))),
+            );
             replay
         }
     };

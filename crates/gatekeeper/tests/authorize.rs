@@ -1,5 +1,6 @@
 //! End to end through real HTTP: a signed request, the gatekeeper's checks, a presigned URL used
-//! against a real SigV4-checking S3, and client-side encryption with the released per-object key.
+//! against a real SigV4-checking S3, and client-side encryption with the released write key, read
+//! back with the released per-object key.
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -8,16 +9,10 @@ mod common;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use common::*;
-use s3gk_protocol::object::{self, ciphertext_len, DEFAULT_CHUNK_SIZE};
+use s3gk_protocol::object;
 use s3gk_protocol::sign::{verify_receipt, SignedReceipt};
 use s3gk_protocol::{KeyId, Operation};
 use sha2::Digest;
-
-/// Encrypts `plain` for `key` with the key material a put grant released.
-fn seal(grant: &serde_json::Value, plain: &[u8]) -> Vec<u8> {
-    let keys = key_material(grant);
-    object::encrypt(&keys[0], [7; 32], DEFAULT_CHUNK_SIZE, plain).unwrap()
-}
 
 fn put_op(ciphertext: &[u8]) -> Operation {
     Operation::Put {
@@ -27,22 +22,9 @@ fn put_op(ciphertext: &[u8]) -> Operation {
     }
 }
 
-/// Uploads `plain` to `key` through the real put flow; returns the ciphertext.
+/// Uploads `plain` to `key` through the real put flow from 127.0.0.1; returns the ciphertext.
 async fn upload(stack: &Stack, key: &str, plain: &[u8]) -> Vec<u8> {
-    let client = stack.client(None);
-    // The key id is known in advance (the first master key), so the length can be bound before
-    // the gatekeeper releases the key: ask once for the length, encrypt, upload.
-    let len = ciphertext_len(plain.len() as u64, DEFAULT_CHUNK_SIZE, &KeyId::new("mk-2").unwrap()).unwrap();
-    let probe = Operation::Put { content_length: len, sha256: None, content_type: None };
-    let (status, grant) = client.authorize(&client.request(probe, key)).await;
-    assert_eq!(status, 200, "{grant}");
-    let object = &grant["objects"][0];
-    assert_eq!(object["method"], "PUT");
-    assert_eq!(object["key_material"].as_array().unwrap().len(), 1, "a put gets the current key only");
-    let ciphertext = seal(object, plain);
-    assert_eq!(ciphertext.len() as u64, len);
-    assert_eq!(send_presigned(&client.http, object, ciphertext.clone()).await, 200);
-    ciphertext
+    put_encrypted(&stack.client(None), key, plain).await
 }
 
 #[tokio::test]

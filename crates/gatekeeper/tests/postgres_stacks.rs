@@ -1,4 +1,5 @@
-//! Several gatekeepers on one PostgreSQL database, over real HTTP: the replay cache is shared, the
+//! Several gatekeepers on one PostgreSQL database, over real HTTP: the replay cache is shared (a
+//! nonce spent by a refusal at one instance is spent at the other), the
 //! audit chain stays one contiguous sequence under concurrent grants through every instance,
 //! `gatekeeper audit verify --postgres` names an edited row, and an unreachable database refuses
 //! requests (503), never grants them.
@@ -60,6 +61,22 @@ async fn a_grant_from_one_instance_is_a_replay_at_the_other() {
         ]
     );
     assert_eq!(granted["receipt"]["sequence"], 1);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_by_the_acl_at_one_instance_spends_the_nonce_at_the_other() {
+    let pg = PgServer::start();
+    let acl = "[acl.get]\ndeny_cidrs = [\"127.0.0.2/32\"]\n";
+    let a = Stack::start(Options { acl: acl.into(), ..on(&pg) }).await;
+    let b = Stack::start(Options { acl: acl.into(), ..on(&pg) }).await;
+    let denied_at_a = a.client(Some("127.0.0.2".parse().unwrap()));
+    let body = denied_at_a.signed(&denied_at_a.request(Operation::Get, "tickets/1/a.txt"));
+    let (status, answer) = denied_at_a.post(&body, &[]).await;
+    assert_eq!((status, code(&answer)), (403, "acl_denied_ip"), "{answer}");
+    let (status, answer) = b.client(None).post(&body, &[]).await;
+    assert_eq!((status, code(&answer)), (403, "replayed_nonce"), "allowed at B, but already spent at A: {answer}");
     a.stop().await;
     b.stop().await;
 }

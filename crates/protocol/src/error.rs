@@ -209,6 +209,9 @@ pub enum TimeProblem {
     NotYetValid,
     /// `expires_at` plus the allowed clock skew has passed.
     Expired,
+    /// (Co-signer only, [`crate::cosign`].) `issued_at` is further in the past than the allowed
+    /// clock skew: the request was not made just now.
+    Stale,
 }
 
 impl TimeProblem {
@@ -219,6 +222,7 @@ impl TimeProblem {
             TimeProblem::LifetimeTooLong => "lifetime_too_long",
             TimeProblem::NotYetValid => "not_yet_valid",
             TimeProblem::Expired => "expired",
+            TimeProblem::Stale => "stale_request",
         }
     }
 
@@ -228,6 +232,7 @@ impl TimeProblem {
             TimeProblem::LifetimeTooLong => "request lifetime exceeds the maximum",
             TimeProblem::NotYetValid => "request is not yet valid (check the clock)",
             TimeProblem::Expired => "request has expired",
+            TimeProblem::Stale => "request was issued too long ago (check the clock)",
         }
     }
 }

@@ -6,6 +6,8 @@
 //! - [`request`]: the canonical, versioned, length-prefixed access request;
 //! - [`sign`]: the three signature roles (vendor, client session, gatekeeper receipt) and the
 //!   [`sign::VerifiedRequest`] type that only verification can build;
+//! - [`cosign`]: the vendor co-signer's checks, and [`cosign::CosignCandidate`], the only thing it
+//!   signs;
 //! - [`policy`]: pure checks for the time window, object key syntax and the IP/country ACL;
 //! - [`object`]: the chunked AES-256-GCM object format and its key derivation.
 //!
@@ -16,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod cosign;
 pub mod error;
 pub mod keys;
 pub mod object;

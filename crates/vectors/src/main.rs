@@ -11,12 +11,14 @@
 // A generator over fixed inputs: a failed unwrap is a bug in the generator, reported by the test run.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
+mod cosign;
 mod interop;
 mod object;
 mod policy;
 mod request;
 mod signature;
 mod vector;
+mod write_key;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -48,6 +50,8 @@ fn generate(dir: &Path) -> Result<String, String> {
     all.extend(signature::vectors()?);
     all.extend(policy::vectors()?);
     all.extend(object::vectors()?);
+    all.extend(write_key::vectors()?);
+    all.extend(cosign::vectors()?);
 
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {

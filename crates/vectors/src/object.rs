@@ -27,7 +27,7 @@ fn plaintext(len: usize) -> Vec<u8> {
 
 fn seal(len: usize) -> Vec<u8> {
     let k = master("master", "mk-1").key.object_key(BUCKET, KEY);
-    object::encrypt(&k, seed(&format!("salt {len}")), CHUNK, &plaintext(len)).unwrap()
+    object::encrypt(k.write_key(seed(&format!("salt {len}"))), CHUNK, &plaintext(len)).unwrap()
 }
 
 /// The header and data key of a well-formed object, for implementers to compare against.

@@ -21,7 +21,7 @@ use base64::Engine as _;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::{OsRng, RngCore as _};
 use s3gk_gatekeeper::authorize::{unix_secs, Gatekeeper};
-use s3gk_protocol::object::{self, ciphertext_len, ObjectKeyMaterial, DEFAULT_CHUNK_SIZE};
+use s3gk_protocol::object::{self, ciphertext_len, WriteKey, DEFAULT_CHUNK_SIZE};
 use s3gk_protocol::sign::{client_sign, vendor_sign, verify_receipt, SignedReceipt};
 use s3gk_protocol::{AccessRequest, KeyId, Operation};
 use serde::Deserialize;
@@ -86,12 +86,14 @@ struct ObjectJson {
     method: String,
     url: String,
     headers: Vec<[String; 2]>,
-    key_material: Vec<KeyMaterialJson>,
+    write_key: Option<WriteKeyJson>,
 }
 
+/// What a put grant releases: the write key of the salt the gatekeeper drew.
 #[derive(Deserialize)]
-struct KeyMaterialJson {
+struct WriteKeyJson {
     master_key_id: String,
+    salt: String,
     key: String,
 }
 
@@ -171,17 +173,14 @@ impl Seeder<'_> {
         let grant: Grant = serde_json::from_str(&text).map_err(|e| fail(key, format!("authorize answer: {e}")))?;
         self.check_receipt(key, &grant.receipt, &bytes)?;
         let [object] = <[ObjectJson; 1]>::try_from(grant.objects).map_err(|_| fail(key, "expected one object"))?;
-        let material = object
-            .key_material
-            .iter()
-            .find(|m| m.master_key_id == MASTER_KEY_ID)
-            .and_then(|m| B64.decode(&m.key).ok())
-            .and_then(|k| <[u8; 32]>::try_from(k).ok())
-            .map(|k| ObjectKeyMaterial::from_bytes(master_key_id, k))
-            .ok_or_else(|| fail(key, "no usable key material in the grant"))?;
-        let mut salt = [0u8; 32];
-        OsRng.fill_bytes(&mut salt);
-        let ciphertext = object::encrypt(&material, salt, DEFAULT_CHUNK_SIZE, plaintext).map_err(|e| fail(key, e))?;
+        let bytes32 = |text: &str| B64.decode(text).ok().and_then(|k| <[u8; 32]>::try_from(k).ok());
+        let write_key = object
+            .write_key
+            .as_ref()
+            .filter(|w| w.master_key_id == MASTER_KEY_ID)
+            .and_then(|w| Some(WriteKey::from_bytes(master_key_id, bytes32(&w.salt)?, bytes32(&w.key)?)))
+            .ok_or_else(|| fail(key, "no usable write key in the grant"))?;
+        let ciphertext = object::encrypt(write_key, DEFAULT_CHUNK_SIZE, plaintext).map_err(|e| fail(key, e))?;
         if u64::try_from(ciphertext.len()).ok() != Some(length) {
             return Err(fail(key, "ciphertext length differs from the bound length"));
         }

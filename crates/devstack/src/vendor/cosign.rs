@@ -1,14 +1,19 @@
 //! `POST /api/cosign`: the vendor's co-signature (`docs/protocol.md` section 4.1).
 //!
-//! Co-signing checks, in order: a live session (401 `not_logged_in`), the request decodes
-//! (400 `malformed_request` / `unsupported_version`), it names this stack's gatekeeper
-//! (403 `wrong_audience`), the key is well-formed (400 `key_*`) and the user's (403
-//! `vendor_denied`), and its window is short (400 `invalid_time_window` / `lifetime_too_long`).
-//! Only then is `PAE([label, vendor_key_id, request])` signed, over the exact bytes received.
+//! Co-signing checks, in order: a live session (401 `not_logged_in`), then the protocol's
+//! co-signer checks ([`CosignPolicy::check`]): the request decodes (400 `malformed_request` /
+//! `unsupported_version`), it names this stack's gatekeeper (403 `wrong_audience`), the key is
+//! well-formed (400 `key_*`), and its window is short and issued now by this server's clock (400
+//! `invalid_time_window` / `lifetime_too_long` / `not_yet_valid` / `stale_request`); then the
+//! user's own permission (403 `vendor_denied`). Only then is `PAE([label, vendor_key_id, request])`
+//! signed, over the exact bytes checked.
 //!
-//! Nothing here may sign for a user without a session, or sign bytes other than those received.
+//! Nothing here may sign for a user without a session, sign bytes other than those checked, or
+//! sign a window that does not start now: a user removed tomorrow must hold nothing signed today
+//! for next month.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -17,9 +22,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
+use s3gk_gatekeeper::authorize::unix_secs;
 use s3gk_gatekeeper::http::ApiError;
-use s3gk_protocol::sign::vendor_sign;
-use s3gk_protocol::{AccessRequest, Denial};
+use s3gk_protocol::cosign::CosignPolicy;
+use s3gk_protocol::policy::time::TimePolicy;
+use s3gk_protocol::Denial;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -29,6 +36,12 @@ use super::VendorState;
 
 /// The longest validity window the vendor co-signs, in seconds.
 pub const MAX_LIFETIME_SECS: u64 = 300;
+/// How far the client's clock (corrected from the gatekeeper's) may differ from this server's.
+pub(crate) const MAX_SKEW_SECS: u64 = 60;
+
+fn cosign_time_policy() -> TimePolicy {
+    TimePolicy::new(MAX_LIFETIME_SECS, MAX_SKEW_SECS).expect("300 s and 60 s are within the protocol's bounds")
+}
 
 /// The body of `POST /api/cosign`.
 #[derive(Deserialize)]
@@ -66,11 +79,12 @@ fn cosign_inner(
     let bytes = B64.decode(&body.request).map_err(|_| {
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_request", "request is not base64 with padding")
     })?;
-    let request = AccessRequest::decode(&bytes)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), Denial::Malformed(e).to_string()))?;
-    if request.gatekeeper_id != state.gatekeeper_id {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_audience", "request is for another gatekeeper"));
-    }
+    let policy = CosignPolicy { gatekeeper_id: state.gatekeeper_id.clone(), time: cosign_time_policy() };
+    let candidate = policy.check(&bytes, unix_secs(SystemTime::now())).map_err(|denial| {
+        let status = if denial == Denial::WrongAudience { StatusCode::FORBIDDEN } else { StatusCode::BAD_REQUEST };
+        ApiError::new(status, denial.code(), denial.to_string())
+    })?;
+    let request = candidate.request();
     match user.may(&request.operation, &request.key) {
         Ok(()) => {}
         Err(PermissionProblem::Key(p)) => {
@@ -81,14 +95,7 @@ fn cosign_inner(
             return Err(vendor_denied());
         }
     }
-    if request.expires_at <= request.issued_at {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_time_window", "expires_at is not after issued_at"));
-    }
-    if request.expires_at - request.issued_at > MAX_LIFETIME_SECS {
-        let msg = format!("the validity window may be at most {MAX_LIFETIME_SECS} seconds");
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "lifetime_too_long", msg));
-    }
-    let signature = vendor_sign(&state.signer, &state.signer_key_id, &bytes);
+    let signature = candidate.sign(&state.signer, &state.signer_key_id);
     tracing::info!(user = user.username, operation = request.operation.kind().name(), key = %request.key, "co-signed");
     Ok(json!({
         "vendor_key_id": state.signer_key_id.as_str(),

@@ -86,7 +86,7 @@ impl AuditSettings {
 }
 
 /// What the gatekeeper decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     /// Access was granted (a receipt and presigned URLs went out).
@@ -167,6 +167,19 @@ pub struct NewEntry {
     pub client_signature: Option<[u8; 64]>,
     /// The gatekeeper's receipt signature (granted decisions).
     pub gatekeeper_signature: Option<[u8; 64]>,
+}
+
+/// A nonce the log recorded, with what was decided: the replay cache is rebuilt from these.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UsedNonce {
+    /// The request's nonce.
+    pub nonce: [u8; 16],
+    /// The request's `expires_at`.
+    pub expires_at: u64,
+    /// What was decided.
+    pub decision: Decision,
+    /// The reason code.
+    pub reason: String,
 }
 
 /// One committed entry of the log.

@@ -15,7 +15,7 @@ use rusqlite::{params_from_iter, Connection};
 
 use super::log::Reads;
 use super::store::{self, u64_from_sql, ENTRY_COLUMNS};
-use super::{AuditEntry, AuditError, AuditLog, Decision};
+use super::{AuditEntry, AuditError, AuditLog, Decision, UsedNonce};
 
 /// The most entries one search returns.
 pub const MAX_SEARCH_LIMIT: usize = 1000;
@@ -77,9 +77,9 @@ impl AuditLog {
         }
     }
 
-    /// `(nonce, expires_at)` of every granted entry with `expires_at >= now_secs`, to warm-start the
-    /// replay cache after a restart. Blocking.
-    pub fn unexpired_nonces(&self, now_secs: u64) -> Result<Vec<([u8; 16], u64)>, AuditError> {
+    /// Every entry with a nonce and `expires_at >= now_secs`, granted or denied, to warm-start the
+    /// replay cache after a restart (the caller decides which of them spent their nonce). Blocking.
+    pub fn unexpired_nonces(&self, now_secs: u64) -> Result<Vec<UsedNonce>, AuditError> {
         match self.reads() {
             Reads::Sqlite { conn, .. } => live_nonces(&conn.lock().unwrap_or_else(PoisonError::into_inner), now_secs),
             Reads::Postgres(reader) => reader.unexpired_nonces(now_secs),
@@ -270,10 +270,10 @@ fn bounded<'a>(value: &'a str, name: &'static str) -> Result<&'a str, AuditError
 }
 
 /// The SQL of [`AuditLog::unexpired_nonces`] (`?1` is `now_secs`).
-const LIVE_NONCES: &str = "SELECT seq, nonce, expires_at FROM audit_entries \
-     WHERE decision = 'granted' AND nonce IS NOT NULL AND expires_at >= ?1";
+const LIVE_NONCES: &str = "SELECT seq, nonce, expires_at, decision, reason FROM audit_entries \
+     WHERE nonce IS NOT NULL AND expires_at >= ?1";
 
-fn live_nonces(conn: &Connection, now_secs: u64) -> Result<Vec<([u8; 16], u64)>, AuditError> {
+fn live_nonces(conn: &Connection, now_secs: u64) -> Result<Vec<UsedNonce>, AuditError> {
     let mut stmt = conn.prepare_cached(LIVE_NONCES).map_err(query_failed)?;
     let now = i64::try_from(now_secs).unwrap_or(i64::MAX);
     let mut rows = stmt.query([now]).map_err(query_failed)?;
@@ -283,7 +283,10 @@ fn live_nonces(conn: &Connection, now_secs: u64) -> Result<Vec<([u8; 16], u64)>,
         let nonce: Vec<u8> = row.get(1).map_err(|_| AuditError::Corrupt { seq })?;
         let nonce = <[u8; 16]>::try_from(nonce.as_slice()).map_err(|_| AuditError::Corrupt { seq })?;
         let expires_at = row.get::<_, i64>(2).map(u64_from_sql).map_err(|_| AuditError::Corrupt { seq })?;
-        out.push((nonce, expires_at));
+        let decision =
+            row.get::<_, String>(3).ok().and_then(|d| Decision::from_text(&d)).ok_or(AuditError::Corrupt { seq })?;
+        let reason = row.get::<_, String>(4).map_err(|_| AuditError::Corrupt { seq })?;
+        out.push(UsedNonce { nonce, expires_at, decision, reason });
     }
     Ok(out)
 }

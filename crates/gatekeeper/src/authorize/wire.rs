@@ -64,8 +64,25 @@ pub struct ObjectGrant {
     pub headers: Vec<[String; 2]>,
     /// When the URL stops working (Unix seconds).
     pub expires_at: u64,
-    /// Per-object keys, one per master key id that may have encrypted the object.
+    /// Reads: per-object keys, one per master key id that may have encrypted the object. Empty
+    /// (and left out) for a put.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub key_material: Vec<KeyMaterial>,
+    /// A put: the write key of the salt the gatekeeper drew for the new object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_key: Option<WriteKeyJson>,
+}
+
+/// What a put grant releases instead of a per-object key (`docs/protocol.md` 7.1): it seals the
+/// new object and opens nothing stored before it.
+#[derive(Clone, Debug, Serialize)]
+pub struct WriteKeyJson {
+    /// The master key id the object's header must name.
+    pub master_key_id: String,
+    /// The 32-byte salt the object's header must carry (base64).
+    pub salt: String,
+    /// `HKDF-Extract(salt, K_obj)`, 32 bytes (base64).
+    pub key: String,
 }
 
 /// One per-object key (never a master key).

@@ -285,6 +285,33 @@ pub fn key_material(object: &Value) -> Vec<s3gk_protocol::object::ObjectKeyMater
         .collect()
 }
 
+/// Uploads `plain` to `key` through the real put flow from `client`; returns the ciphertext.
+/// The key id of new uploads is known in advance (the first master key, `mk-2`), so the length can
+/// be bound before the gatekeeper releases the write key: bind the length, encrypt, upload.
+pub async fn put_encrypted(client: &Client, key: &str, plain: &[u8]) -> Vec<u8> {
+    use s3gk_protocol::object::{self, ciphertext_len, DEFAULT_CHUNK_SIZE};
+    let len = ciphertext_len(plain.len() as u64, DEFAULT_CHUNK_SIZE, &KeyId::new("mk-2").unwrap()).unwrap();
+    let put = Operation::Put { content_length: len, sha256: None, content_type: None };
+    let (status, grant) = client.authorize(&client.request(put, key)).await;
+    assert_eq!(status, 200, "{grant}");
+    let object = &grant["objects"][0];
+    assert_eq!(object["method"], "PUT");
+    assert!(object.get("key_material").is_none(), "a put gets no per-object key: {object}");
+    assert_eq!(object["write_key"]["master_key_id"], "mk-2", "a put gets the current master key's write key");
+    let ciphertext = object::encrypt(write_key(object), DEFAULT_CHUNK_SIZE, plain).unwrap();
+    assert_eq!(ciphertext.len() as u64, len);
+    assert_eq!(send_presigned(&client.http, object, ciphertext.clone()).await, 200);
+    ciphertext
+}
+
+/// The write key a put grant released (`write_key`: master key id, salt and PRK).
+pub fn write_key(object: &Value) -> s3gk_protocol::object::WriteKey {
+    let w = &object["write_key"];
+    let id = KeyId::new(w["master_key_id"].as_str().unwrap()).unwrap();
+    let bytes = |name: &str| -> [u8; 32] { B64.decode(w[name].as_str().unwrap()).unwrap().try_into().unwrap() };
+    s3gk_protocol::object::WriteKey::from_bytes(id, bytes("salt"), bytes("key"))
+}
+
 /// Sends the presigned request of an object grant with `body`; returns the status.
 pub async fn send_presigned(http: &reqwest::Client, object: &Value, body: Vec<u8>) -> u16 {
     let method = object["method"].as_str().unwrap();

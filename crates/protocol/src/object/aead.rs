@@ -84,7 +84,7 @@ mod tests {
 
     fn aead() -> SoftAead {
         let k = ObjectKeyMaterial::from_bytes(KeyId::new("m").unwrap(), [1; 32]);
-        SoftAead::new(&header_keys(&k, &[2; 32], b"p").0)
+        SoftAead::new(&header_keys(&k.write_key([2; 32]), b"p").0)
     }
 
     #[test]

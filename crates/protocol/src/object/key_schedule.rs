@@ -1,9 +1,13 @@
-//! The object key schedule: master key → per-object key → per-object data key and commitment.
+//! The object key schedule: master key → per-object key → write key (per salt) → data key and
+//! commitment.
 //!
 //! Every derivation is HKDF-SHA256 with a labelled, length-prefixed `info` (see [`crate::codec::pae`]),
-//! so no two derivations can collide. The key types zeroize on drop and their `Debug` prints the
-//! key id only. This module must never expose a master key's bytes, and never let a derivation
-//! input be ambiguous.
+//! so no two derivations can collide. A reader holds the per-object key `K_obj` and derives the
+//! write key of whatever salt the stored header carries; a writer holds only the [`WriteKey`] of
+//! the one salt the gatekeeper chose for it, which opens no object stored earlier. The key types
+//! zeroize on drop and their `Debug` prints the key id only. This module must never expose a master
+//! key's bytes, never let a writer's key derive `K_obj`, and never let a derivation input be
+//! ambiguous.
 
 use core::fmt;
 
@@ -51,6 +55,12 @@ impl MasterKey {
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         ObjectKeyMaterial { master_key_id: self.id.clone(), key: okm }
     }
+
+    /// The write key of a new object named `key` in `bucket` whose header will carry `salt`: what a
+    /// put grant releases instead of the per-object key (see [`WriteKey`]).
+    pub fn write_key(&self, bucket: &str, key: &str, salt: [u8; SALT_LEN]) -> WriteKey {
+        self.object_key(bucket, key).write_key(salt)
+    }
 }
 
 impl fmt::Debug for MasterKey {
@@ -82,6 +92,15 @@ impl ObjectKeyMaterial {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.key
     }
+
+    /// The write key for objects whose header carries `salt`:
+    /// `PRK = HKDF-Extract(salt, K_obj)`, tagged with the master key id and the salt.
+    pub fn write_key(&self, salt: [u8; SALT_LEN]) -> WriteKey {
+        let (prk, _) = Hkdf::<Sha256>::extract(Some(&salt), self.as_bytes());
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&prk);
+        WriteKey { master_key_id: self.master_key_id.clone(), salt, key }
+    }
 }
 
 impl fmt::Debug for ObjectKeyMaterial {
@@ -91,6 +110,55 @@ impl fmt::Debug for ObjectKeyMaterial {
             .field("key", &"<redacted>")
             .finish()
     }
+}
+
+/// The key of one object *version*: `PRK = HKDF-Extract(salt, K_obj)` for one header salt, with
+/// that salt and the master key id.
+///
+/// A put grant releases this, never `K_obj`: the gatekeeper draws the salt, so the key derives the
+/// data key and commitment of the new object only. An object stored earlier has another salt, and
+/// HKDF-Extract is a one-way function of `K_obj`, so nothing a writer holds opens it.
+pub struct WriteKey {
+    master_key_id: KeyId,
+    salt: [u8; SALT_LEN],
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl WriteKey {
+    /// A write key received from the gatekeeper.
+    pub fn from_bytes(master_key_id: KeyId, salt: [u8; SALT_LEN], key: [u8; 32]) -> Self {
+        Self { master_key_id, salt, key: Zeroizing::new(key) }
+    }
+
+    /// The id of the master key the object's header names.
+    pub fn master_key_id(&self) -> &KeyId {
+        &self.master_key_id
+    }
+
+    /// The salt the object's header must carry.
+    pub fn salt(&self) -> &[u8; SALT_LEN] {
+        &self.salt
+    }
+
+    /// The PRK bytes, for the gatekeeper to send to the client.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.key
+    }
+}
+
+impl fmt::Debug for WriteKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteKey")
+            .field("master_key_id", &self.master_key_id)
+            .field("salt", &hex_text(&self.salt))
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Lower-case hex of a non-secret value, for `Debug`.
+fn hex_text(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The AES-256-GCM key of one encrypted object's chunks.
@@ -111,15 +179,11 @@ impl fmt::Debug for DataKey {
     }
 }
 
-/// Derives the data key and the key commitment of an object from its key, its header salt and
-/// `header_prefix` (every header byte before the commitment):
-/// `PRK = HKDF-Extract(salt, K_obj)`, then one `HKDF-Expand` per label.
-pub(crate) fn header_keys(
-    object_key: &ObjectKeyMaterial,
-    salt: &[u8; SALT_LEN],
-    header_prefix: &[u8],
-) -> (DataKey, [u8; COMMITMENT_LEN]) {
-    let prk = Hkdf::<Sha256>::new(Some(salt), object_key.as_bytes());
+/// Derives the data key and the key commitment of an object from its write key and
+/// `header_prefix` (every header byte before the commitment): one `HKDF-Expand` of the write key's
+/// PRK per label. The caller makes sure the header carries the write key's salt.
+pub(crate) fn header_keys(write_key: &WriteKey, header_prefix: &[u8]) -> (DataKey, [u8; COMMITMENT_LEN]) {
+    let prk = Hkdf::<Sha256>::from_prk(write_key.as_bytes()).expect("a 32-byte PRK is a valid HKDF-SHA256 PRK");
     let mut data_key = Zeroizing::new([0u8; 32]);
     prk.expand(&pae(&[DATA_KEY_LABEL, header_prefix]), data_key.as_mut_slice())
         .expect("32 bytes is a valid HKDF-SHA256 output length");
@@ -167,14 +231,33 @@ mod tests {
     }
 
     #[test]
+    fn write_key_matches_the_written_formula() {
+        // PRK = HKDF-Extract(salt, K_obj) = HMAC-SHA256(key = salt, message = K_obj).
+        use hmac::{Hmac, Mac};
+        let k = ObjectKeyMaterial::from_bytes(id("m1"), [3; 32]);
+        let w = k.write_key([4; 32]);
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&[4; 32]).unwrap();
+        mac.update(&[3; 32]);
+        assert_eq!(w.as_bytes().as_slice(), mac.finalize().into_bytes().as_slice());
+        assert_eq!((w.master_key_id(), w.salt()), (&id("m1"), &[4; 32]));
+        assert_ne!(w.as_bytes(), k.write_key([5; 32]).as_bytes());
+        assert_ne!(w.as_bytes(), k.as_bytes());
+        let master = MasterKey::from_bytes(id("m1"), [9; 32]);
+        assert_eq!(
+            master.write_key("b", "k", [4; 32]).as_bytes(),
+            master.object_key("b", "k").write_key([4; 32]).as_bytes()
+        );
+    }
+
+    #[test]
     fn data_key_and_commitment_differ_and_depend_on_the_prefix() {
         let k = ObjectKeyMaterial::from_bytes(id("m1"), [3; 32]);
-        let (dk, c) = header_keys(&k, &[4; 32], b"prefix");
+        let (dk, c) = header_keys(&k.write_key([4; 32]), b"prefix");
         assert_ne!(dk.as_bytes(), &c);
-        let (dk2, c2) = header_keys(&k, &[4; 32], b"prefiX");
+        let (dk2, c2) = header_keys(&k.write_key([4; 32]), b"prefiX");
         assert_ne!(dk.as_bytes(), dk2.as_bytes());
         assert_ne!(c, c2);
-        let (dk3, _) = header_keys(&k, &[5; 32], b"prefix");
+        let (dk3, _) = header_keys(&k.write_key([5; 32]), b"prefix");
         assert_ne!(dk.as_bytes(), dk3.as_bytes());
     }
 
@@ -182,7 +265,10 @@ mod tests {
     fn debug_never_prints_key_bytes() {
         let master = MasterKey::from_bytes(id("m1"), [0xab; 32]);
         let k = master.object_key("b", "k");
-        let (dk, _) = header_keys(&k, &[0; 32], b"");
+        let w = k.write_key([0; 32]);
+        let (dk, _) = header_keys(&w, b"");
+        let write_text = format!("{w:?}");
+        assert!(write_text.contains("redacted") && !write_text.contains(&hex::encode(w.as_bytes())), "{write_text}");
         let cases = [
             (format!("{master:?}"), [0xab; 32]),
             (format!("{k:?}"), *k.as_bytes()),

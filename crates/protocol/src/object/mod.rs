@@ -3,7 +3,9 @@
 //!
 //! The gatekeeper holds master keys and releases only per-object keys ([`ObjectKeyMaterial`],
 //! derived from the master key, bucket and object key), so a released key opens one object name
-//! and nothing else. Each object then gets its own data key from a random salt in its header.
+//! and nothing else. Each object then gets its own data key from a random salt in its header. A
+//! writer gets less: the [`WriteKey`] of the one salt the gatekeeper drew for its upload, which
+//! seals the new object and opens nothing stored before it.
 //!
 //! The layers, from the bottom up:
 //!
@@ -32,10 +34,12 @@ mod stream;
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_tests;
 
 pub use aead::{ChunkAead, FromDataKey, SoftAead};
 pub use header::ObjectHeader;
-pub use key_schedule::{DataKey, MasterKey, ObjectKeyMaterial};
+pub use key_schedule::{DataKey, MasterKey, ObjectKeyMaterial, WriteKey};
 pub use open::{OpenFramer, OpenStep, SealedChunk};
 pub use seal::{PlainChunk, SealFramer};
 pub use stream::{decrypt, encrypt, Decryptor, Encryptor};

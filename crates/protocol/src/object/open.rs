@@ -172,7 +172,7 @@ impl OpenFramer {
             .iter()
             .find(|k| k.master_key_id() == header.master_key_id())
             .ok_or(ObjectError::UnknownMasterKey)?;
-        let (data_key, commitment) = header_keys(object_key, header.salt(), prefix);
+        let (data_key, commitment) = header_keys(&object_key.write_key(*header.salt()), prefix);
         if !bool::from(commitment.ct_eq(header.commitment())) {
             return Err(ObjectError::Decryption);
         }

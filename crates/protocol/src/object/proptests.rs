@@ -35,14 +35,14 @@ proptest! {
     ) {
         let k = kobj();
         let chunk_len = cs as usize + TAG_LEN;
-        let mut e = Encryptor::<SoftAead>::new(&k, salt, cs).unwrap();
+        let mut e = Encryptor::<SoftAead>::new(k.write_key(salt), cs).unwrap();
         let mut ct = Vec::new();
         for piece in slices(&pt, &enc_cuts) {
             e.push(piece, &mut ct).unwrap();
             prop_assert!(e.framer().buffered() <= chunk_len + 1);
         }
         e.finish(&mut ct).unwrap();
-        prop_assert_eq!(&ct, &encrypt(&k, salt, cs, &pt).unwrap());
+        prop_assert_eq!(&ct, &encrypt(k.write_key(salt), cs, &pt).unwrap());
         let id = KeyId::new(ID).unwrap();
         prop_assert_eq!(Some(ct.len() as u64), ciphertext_len(pt.len() as u64, cs, &id));
 
@@ -67,7 +67,7 @@ proptest! {
         extra in vec(any::<u8>(), 1..40),
         cuts in vec(0usize..60, 0..8),
     ) {
-        let mut ct = encrypt(&kobj(), [3; 32], cs, &pt).unwrap();
+        let mut ct = encrypt(kobj().write_key([3; 32]), cs, &pt).unwrap();
         match damage {
             0 => { let i = at.index(ct.len()); ct[i] ^= 1 << bit; }
             1 => ct.truncate(at.index(ct.len())),
@@ -91,7 +91,7 @@ proptest! {
     ) {
         let mut bytes = Vec::new();
         if with_header {
-            bytes.extend_from_slice(SealFramer::new(&kobj(), [1; 32], 16).unwrap().header_bytes());
+            bytes.extend_from_slice(SealFramer::new(kobj().write_key([1; 32]), 16).unwrap().header_bytes());
         }
         bytes.extend_from_slice(&body);
         let _ = ObjectHeader::decode(&bytes);

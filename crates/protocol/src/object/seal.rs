@@ -13,8 +13,7 @@ use crate::error::ObjectError;
 use super::header::encode_prefix;
 use super::key_schedule::header_keys;
 use super::{
-    chunk_nonce, ChunkAead, DataKey, ObjectHeader, ObjectKeyMaterial, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_LEN,
-    SALT_LEN, TAG_LEN,
+    chunk_nonce, ChunkAead, DataKey, ObjectHeader, WriteKey, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_LEN, TAG_LEN,
 };
 
 /// Cuts a plaintext stream into chunks to seal.
@@ -40,18 +39,20 @@ pub struct SealFramer {
 }
 
 impl SealFramer {
-    /// Starts an object under `object_key` with the caller's random `salt` (32 fresh random bytes
-    /// per object: reusing one with the same object key repeats the data key).
+    /// Starts an object under `write_key`, whose salt goes into the header. The framer takes the
+    /// key: a write key seals one object, since a second object with the same salt and chunk size
+    /// would repeat the data key and every nonce.
     ///
     /// `chunk_size` outside [`MIN_CHUNK_SIZE`]`..=`[`MAX_CHUNK_SIZE`] is
     /// [`ObjectError::UnsupportedFormat`]: the format cannot express it.
-    pub fn new(object_key: &ObjectKeyMaterial, salt: [u8; SALT_LEN], chunk_size: u32) -> Result<Self, ObjectError> {
+    pub fn new(write_key: WriteKey, chunk_size: u32) -> Result<Self, ObjectError> {
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
             return Err(ObjectError::UnsupportedFormat);
         }
-        let id = object_key.master_key_id().clone();
+        let id = write_key.master_key_id().clone();
+        let salt = *write_key.salt();
         let mut header_bytes = encode_prefix(&id, &salt, chunk_size);
-        let (data_key, commitment) = header_keys(object_key, &salt, &header_bytes);
+        let (data_key, commitment) = header_keys(&write_key, &header_bytes);
         header_bytes.extend_from_slice(&commitment);
         let chunk_len = usize::try_from(chunk_size).map_err(|_| ObjectError::UnsupportedFormat)?;
         Ok(Self {

@@ -9,7 +9,7 @@ use core::fmt;
 use crate::error::ObjectError;
 
 use super::{
-    ciphertext_len, ChunkAead, FromDataKey, ObjectKeyMaterial, OpenFramer, OpenStep, SealFramer, SoftAead, SALT_LEN,
+    ciphertext_len, ChunkAead, FromDataKey, ObjectKeyMaterial, OpenFramer, OpenStep, SealFramer, SoftAead, WriteKey,
 };
 
 /// Encrypts a stream: the output of every call, concatenated, is the object.
@@ -20,9 +20,9 @@ pub struct Encryptor<A> {
 }
 
 impl<A: FromDataKey> Encryptor<A> {
-    /// Starts an object; see [`SealFramer::new`] for `salt` and `chunk_size`.
-    pub fn new(object_key: &ObjectKeyMaterial, salt: [u8; SALT_LEN], chunk_size: u32) -> Result<Self, ObjectError> {
-        let framer = SealFramer::new(object_key, salt, chunk_size)?;
+    /// Starts an object; see [`SealFramer::new`] for `write_key` and `chunk_size`.
+    pub fn new(write_key: WriteKey, chunk_size: u32) -> Result<Self, ObjectError> {
+        let framer = SealFramer::new(write_key, chunk_size)?;
         let aead = A::from_data_key(framer.data_key());
         Ok(Self { framer, aead, header_written: false })
     }
@@ -134,17 +134,13 @@ impl<A> fmt::Debug for Decryptor<A> {
     }
 }
 
-/// Encrypts a whole object in memory. `salt` must be 32 fresh random bytes.
-pub fn encrypt(
-    object_key: &ObjectKeyMaterial,
-    salt: [u8; SALT_LEN],
-    chunk_size: u32,
-    plaintext: &[u8],
-) -> Result<Vec<u8>, ObjectError> {
-    let mut encryptor = Encryptor::<SoftAead>::new(object_key, salt, chunk_size)?;
+/// Encrypts a whole object in memory under `write_key` (one object per write key).
+pub fn encrypt(write_key: WriteKey, chunk_size: u32, plaintext: &[u8]) -> Result<Vec<u8>, ObjectError> {
+    let master_key_id = write_key.master_key_id().clone();
+    let mut encryptor = Encryptor::<SoftAead>::new(write_key, chunk_size)?;
     let expected = u64::try_from(plaintext.len())
         .ok()
-        .and_then(|n| ciphertext_len(n, chunk_size, object_key.master_key_id()))
+        .and_then(|n| ciphertext_len(n, chunk_size, &master_key_id))
         .ok_or(ObjectError::TooLarge)?;
     let mut out = Vec::with_capacity(usize::try_from(expected).map_err(|_| ObjectError::TooLarge)?);
     encryptor.push(plaintext, &mut out)?;

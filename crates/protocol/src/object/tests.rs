@@ -31,7 +31,7 @@ fn plaintext(n: usize) -> Vec<u8> {
 }
 
 fn enc(pt: &[u8], cs: u32) -> Vec<u8> {
-    encrypt(&kobj(), SALT, cs, pt).unwrap()
+    encrypt(kobj().write_key(SALT), cs, pt).unwrap()
 }
 
 fn dec(ct: &[u8]) -> Result<Vec<u8>, ObjectError> {
@@ -52,7 +52,7 @@ fn join(h: &[u8], chunks: &[Vec<u8>]) -> Vec<u8> {
 
 /// Seals one chunk by hand, as an attacker holding the data key could.
 fn seal_chunk(cs: u32, counter: u32, last: bool, pt: &[u8]) -> Vec<u8> {
-    let framer = SealFramer::new(&kobj(), SALT, cs).unwrap();
+    let framer = SealFramer::new(kobj().write_key(SALT), cs).unwrap();
     let mut buf = pt.to_vec();
     SoftAead::new(framer.data_key()).seal(&chunk_nonce(counter, last), &mut buf);
     buf
@@ -132,7 +132,7 @@ fn nonces_are_counter_then_last_flag() {
     let pt = plaintext(20);
     let (_, chunks) = split(&enc(&pt, 16), 16);
     assert_eq!(chunks.len(), 2);
-    let framer = SealFramer::new(&kobj(), SALT, 16).unwrap();
+    let framer = SealFramer::new(kobj().write_key(SALT), 16).unwrap();
     let aes = Aes256Gcm::new_from_slice(framer.data_key().as_bytes()).unwrap();
     let n0 = [0u8; 12];
     let n1 = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
@@ -270,7 +270,7 @@ fn foreign_bytes_are_unsupported() {
 fn chunk_size_limits() {
     let id = KeyId::new(ID).unwrap();
     for bad in [0u32, 15, MAX_CHUNK_SIZE + 1] {
-        assert_eq!(encrypt(&kobj(), SALT, bad, b"x"), Err(ObjectError::UnsupportedFormat));
+        assert_eq!(encrypt(kobj().write_key(SALT), bad, b"x"), Err(ObjectError::UnsupportedFormat));
         assert_eq!(ciphertext_len(1, bad, &id), None);
     }
     assert_eq!(ciphertext_len(16 << 32, 16, &id), Some(header_len() as u64 + (16 << 32) + (16 << 32)));
@@ -283,7 +283,7 @@ fn chunk_size_limits() {
 #[test]
 fn chunk_counter_limit() {
     // The final chunk may have counter 2^32 - 1; a non-final one may not.
-    let mut seal = SealFramer::new(&kobj(), SALT, 16).unwrap();
+    let mut seal = SealFramer::new(kobj().write_key(SALT), 16).unwrap();
     let aead = SoftAead::new(seal.data_key());
     let mut ct = seal.header_bytes().to_vec();
     seal.skip_to_counter_for_test(u32::MAX - 1);
@@ -307,7 +307,7 @@ fn chunk_counter_limit() {
     out.extend_from_slice(open.finish().unwrap().open(&aead).unwrap());
     assert_eq!(out, pt);
 
-    let mut seal = SealFramer::new(&kobj(), SALT, 16).unwrap();
+    let mut seal = SealFramer::new(kobj().write_key(SALT), 16).unwrap();
     seal.skip_to_counter_for_test(u32::MAX);
     assert_eq!(seal.push(&pt).unwrap_err(), ObjectError::TooLarge);
     assert_eq!(seal.finish().unwrap_err(), ObjectError::TooLarge);

@@ -65,6 +65,26 @@ impl TimePolicy {
         Ok(())
     }
 
+    /// The co-signer's check of a window against its own clock `now` (`docs/protocol.md` 4.1):
+    /// the window is valid and short, and `issued_at` is within the skew of `now` on either side,
+    /// so a co-signature is only ever given for a request made now, never for one that starts
+    /// later (`not_yet_valid`) or was made earlier (`stale_request`).
+    pub fn check_cosign(&self, issued_at: u64, expires_at: u64, now: u64) -> Result<(), TimeProblem> {
+        if expires_at <= issued_at {
+            return Err(TimeProblem::InvalidWindow);
+        }
+        if expires_at - issued_at > self.max_lifetime {
+            return Err(TimeProblem::LifetimeTooLong);
+        }
+        if issued_at > now.saturating_add(self.max_skew) {
+            return Err(TimeProblem::NotYetValid);
+        }
+        if issued_at < now.saturating_sub(self.max_skew) {
+            return Err(TimeProblem::Stale);
+        }
+        Ok(())
+    }
+
     /// Until when (Unix seconds) a nonce from a request expiring at `expires_at` must be remembered.
     pub fn remember_nonce_until(&self, expires_at: u64) -> u64 {
         expires_at.saturating_add(self.max_skew)
@@ -89,6 +109,24 @@ mod tests {
         // No overflow at the ends of u64.
         assert_eq!(p.check(u64::MAX - 10, u64::MAX, u64::MAX), Ok(()));
         assert_eq!(p.check(0, 1, u64::MAX), Err(TimeProblem::Expired));
+    }
+
+    #[test]
+    fn the_cosigner_signs_only_windows_issued_now() {
+        let p = TimePolicy::new(300, 60).unwrap();
+        assert_eq!(p.check_cosign(1000, 1000, 1000), Err(TimeProblem::InvalidWindow));
+        assert_eq!(p.check_cosign(1000, 1301, 1000), Err(TimeProblem::LifetimeTooLong));
+        assert_eq!(p.check_cosign(1061, 1100, 1000), Err(TimeProblem::NotYetValid));
+        assert_eq!(p.check_cosign(939, 1100, 1000), Err(TimeProblem::Stale));
+        // Thirty days ahead, and a window that ended yesterday: both valid for the gatekeeper
+        // at some time, neither signed now.
+        assert_eq!(p.check_cosign(1000 + 30 * 86400, 1000 + 30 * 86400 + 60, 1000), Err(TimeProblem::NotYetValid));
+        assert_eq!(p.check_cosign(100_000 - 86400, 100_000 - 86400 + 60, 100_000), Err(TimeProblem::Stale));
+        // The edges are inclusive, and nothing overflows.
+        assert_eq!(p.check_cosign(1060, 1100, 1000), Ok(()));
+        assert_eq!(p.check_cosign(940, 1100, 1000), Ok(()));
+        assert_eq!(p.check_cosign(0, 300, 0), Ok(()));
+        assert_eq!(p.check_cosign(u64::MAX - 10, u64::MAX, u64::MAX), Ok(()));
     }
 
     #[test]

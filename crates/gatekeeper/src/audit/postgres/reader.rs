@@ -18,7 +18,7 @@ use tokio_postgres::{Client, IsolationLevel};
 use super::super::search::{page_query, write_lines, Dialect, Param};
 use super::super::store::{u64_from_sql, ENTRY_COLUMNS};
 use super::super::verify::{ChainCheck, VerifyFailure, VerifyProblem, VerifyReport};
-use super::super::{AuditEntry, AuditError, SearchQuery, MAX_SEARCH_LIMIT};
+use super::super::{AuditEntry, AuditError, Decision, SearchQuery, UsedNonce, MAX_SEARCH_LIMIT};
 use super::connect::connect;
 use super::schema::{self, u64_to_pg};
 use super::PostgresSettings;
@@ -27,7 +27,7 @@ type Answer<T> = std::sync::mpsc::Sender<Result<T, AuditError>>;
 
 enum ReadJob {
     Search(SearchQuery, Answer<Vec<AuditEntry>>),
-    Nonces(u64, Answer<Vec<([u8; 16], u64)>>),
+    Nonces(u64, Answer<Vec<UsedNonce>>),
 }
 
 /// The reader thread's handle. The thread stops when the handle is dropped.
@@ -61,7 +61,7 @@ impl Reader {
     }
 
     /// [`AuditLog::unexpired_nonces`](super::super::AuditLog::unexpired_nonces) on PostgreSQL. Blocking.
-    pub(in crate::audit) fn unexpired_nonces(&self, now_secs: u64) -> Result<Vec<([u8; 16], u64)>, AuditError> {
+    pub(in crate::audit) fn unexpired_nonces(&self, now_secs: u64) -> Result<Vec<UsedNonce>, AuditError> {
         let (answer, wait) = std::sync::mpsc::channel();
         self.jobs.send(ReadJob::Nonces(now_secs, answer)).map_err(|_| AuditError::Query)?;
         wait.recv().unwrap_or(Err(AuditError::Query))
@@ -134,12 +134,12 @@ async fn search_page(
         .collect()
 }
 
-/// `(nonce, expires_at)` of every granted entry with `expires_at >= now_secs`.
-async fn live_nonces(client: &Client, now_secs: u64) -> Result<Vec<([u8; 16], u64)>, AuditError> {
+/// Every entry with a nonce and `expires_at >= now_secs`, granted or denied.
+async fn live_nonces(client: &Client, now_secs: u64) -> Result<Vec<UsedNonce>, AuditError> {
     let rows = client
         .query(
-            "SELECT seq, nonce, expires_at FROM audit_entries \
-             WHERE decision = 'granted' AND nonce IS NOT NULL AND expires_at >= $1",
+            "SELECT seq, nonce, expires_at, decision, reason FROM audit_entries \
+             WHERE nonce IS NOT NULL AND expires_at >= $1",
             &[&u64_to_pg(now_secs)],
         )
         .await
@@ -150,7 +150,10 @@ async fn live_nonces(client: &Client, now_secs: u64) -> Result<Vec<([u8; 16], u6
         let nonce: &[u8] = row.try_get(1).map_err(|_| AuditError::Corrupt { seq })?;
         let nonce = <[u8; 16]>::try_from(nonce).map_err(|_| AuditError::Corrupt { seq })?;
         let expires_at = row.try_get::<_, i64>(2).map(u64_from_sql).map_err(|_| AuditError::Corrupt { seq })?;
-        out.push((nonce, expires_at));
+        let decision =
+            row.try_get::<_, &str>(3).ok().and_then(Decision::from_text).ok_or(AuditError::Corrupt { seq })?;
+        let reason = row.try_get::<_, String>(4).map_err(|_| AuditError::Corrupt { seq })?;
+        out.push(UsedNonce { nonce, expires_at, decision, reason });
     }
     Ok(out)
 }

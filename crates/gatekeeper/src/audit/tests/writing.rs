@@ -142,7 +142,7 @@ async fn a_panicking_builder_is_refused_without_using_a_seq() {
 }
 
 #[tokio::test]
-async fn unexpired_nonces_are_the_live_grants() {
+async fn unexpired_nonces_are_every_live_decision_with_a_nonce() {
     let dir = tempfile::tempdir().unwrap();
     let log = open(&settings(dir.path()));
     let entry = |n: u8, decision: Decision, expires_at: u64| NewEntry {
@@ -163,9 +163,12 @@ async fn unexpired_nonces_are_the_live_grants() {
         ],
     )
     .await;
-    let mut live = log.unexpired_nonces(1000).unwrap();
+    let mut live: Vec<([u8; 16], u64, Decision)> =
+        log.unexpired_nonces(1000).unwrap().into_iter().map(|u| (u.nonce, u.expires_at, u.decision)).collect();
     live.sort();
-    assert_eq!(live, vec![([1; 16], 1000), ([4; 16], 5000)]);
+    let expected =
+        vec![([1; 16], 1000, Decision::Granted), ([3; 16], 5000, Decision::Denied), ([4; 16], 5000, Decision::Granted)];
+    assert_eq!(live, expected);
 }
 
 #[test]
