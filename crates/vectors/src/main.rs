@@ -11,6 +11,7 @@
 // A generator over fixed inputs: a failed unwrap is a bug in the generator, reported by the test run.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
+mod forgery;
 mod interop;
 mod object;
 mod policy;
