@@ -108,7 +108,14 @@ def acl_list(value, parse):
 
 def check_acl_vector(v):
     def network(text):
-        return ipaddress.ip_network(text, strict=True)  # refuses host bits; bare address = host
+        net = ipaddress.ip_network(text, strict=True)  # refuses host bits; bare address = host
+        mapped = net.network_address.ipv4_mapped if net.version == 6 else None
+        if mapped is None:
+            return net
+        # Section 6.3: a mapped rule is the IPv4 network, whatever its text form (hex included).
+        if net.prefixlen < 96:
+            raise ValueError(f"mapped network shorter than /96: {text}")
+        return ipaddress.ip_network(f"{mapped}/{net.prefixlen - 96}", strict=True)
     country = None if v["country"] == "unknown" else v["country"]
     return outcome(lambda: check_acl(
         ipaddress.ip_address(v["client_ip"]), country, acl_list(v["allow_cidrs"], network),

@@ -49,6 +49,9 @@ pub(crate) fn is_valid_key_id(b: &[u8]) -> bool {
 
 /// Admits 32 bytes as an Ed25519 public key only if the encoding is canonical and the point is not
 /// of small order. Returns `None` otherwise.
+///
+/// Canonical means the point re-encodes to the same bytes: that refuses `y >= p`, and `x = 0` with
+/// the sign bit set, which ed25519-dalek decodes although RFC 8032 section 5.1.3 says not to.
 pub fn parse_public_key(bytes: &[u8; 32]) -> Option<VerifyingKey> {
     let key = VerifyingKey::from_bytes(bytes).ok()?;
     let canonical = key.to_edwards().compress().to_bytes() == *bytes;
@@ -82,6 +85,41 @@ mod tests {
         y_is_p[0] = 0xed;
         y_is_p[31] = 0x7f;
         assert!(parse_public_key(&y_is_p).is_none());
+        // x = 0 with the sign bit set (RFC 8032 section 5.1.3: decoding fails), for (0, 1) and for
+        // (0, -1); both points also have small order (1 and 2).
+        let mut identity_signed = identity;
+        identity_signed[31] |= 0x80;
+        let mut minus_one_signed = y_is_p;
+        minus_one_signed[0] = 0xec;
+        minus_one_signed[31] |= 0x80;
+        for key in [identity_signed, minus_one_signed] {
+            assert!(parse_public_key(&key).is_none(), "{key:02x?}");
+            // ed25519-dalek 2 decodes it anyway; the re-encoding check then refuses it.
+            if let Ok(decoded) = VerifyingKey::from_bytes(&key) {
+                assert_ne!(decoded.to_edwards().compress().to_bytes(), key);
+            }
+            let mut ring = crate::sign::Keyring::new();
+            let id = KeyId::new("vendor-1").unwrap();
+            assert!(ring.insert(id, &key).is_err(), "a vendor key from configuration");
+        }
+        // The eight points of small order, canonically encoded (docs/protocol.md section 2 lists
+        // them for implementers), and the y = p + 1 encoding of the identity.
+        for hex in [
+            "0100000000000000000000000000000000000000000000000000000000000000",
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "0000000000000000000000000000000000000000000000000000000000000080",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        ] {
+            let key: [u8; 32] = hex::decode(hex).unwrap().try_into().unwrap();
+            assert!(parse_public_key(&key).is_none(), "{hex}");
+            let point = VerifyingKey::from_bytes(&key).expect("each is a curve point");
+            assert!(point.is_weak(), "{hex} has small order");
+        }
         // A real key passes.
         let sk = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
         assert!(parse_public_key(sk.verifying_key().as_bytes()).is_some());

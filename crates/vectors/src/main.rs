@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod cosign;
+mod forgery;
 mod interop;
 mod object;
 mod policy;

@@ -197,6 +197,18 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
             AclCase { ip: "::ffff:198.51.100.7", deny_cidrs: "198.51.100.0/24", ..any },
         ),
         (
+            "mapped-hex-rule-denied",
+            "acl_denied_ip",
+            "the rule ::ffff:c633:6400/120 is 198.51.100.0/24 written in hex",
+            AclCase { deny_cidrs: "::ffff:c633:6400/120", ..any },
+        ),
+        (
+            "ok-mapped-hex-rule-allowed",
+            "ok",
+            "an allow rule in hex mapped form covers the IPv4 client",
+            AclCase { allow_cidrs: Some("::ffff:c633:6400/120"), ..any },
+        ),
+        (
             "ok-ipv6-allowed",
             "ok",
             "an IPv6 allow network",

@@ -9,6 +9,7 @@ use s3gk_protocol::request::{AccessRequest, Operation};
 use s3gk_protocol::sign::{self, Authorization, Keyring, SignedReceipt, VerifyPolicy};
 use s3gk_protocol::KeyId;
 
+use crate::forgery;
 use crate::request::base;
 use crate::vector::Vector;
 use crate::{expect, seed};
@@ -73,6 +74,21 @@ fn case(name: &str, intended: &str, comment: &str, auth: &Authorization) -> Resu
     Ok(v)
 }
 
+/// `req` with `session_key`, a point of order 1 or 2, and a client signature (`S = 0`) that the
+/// cofactorless equation accepts; the nonce's last byte is changed until one exists.
+fn forged_session_key(req: &AccessRequest, session_key: [u8; 32]) -> Authorization {
+    (0..=u8::MAX)
+        .find_map(|tweak| {
+            let mut r = req.clone();
+            r.session_key = session_key;
+            r.nonce[15] ^= tweak;
+            let mut auth = signed(&r);
+            auth.client_signature = forgery::small_order_session_key(&auth, &session_key)?;
+            Some(auth)
+        })
+        .expect("half of all messages give each parity of k")
+}
+
 /// Adds the group order L to the scalar half of a signature: the same verification equation holds,
 /// but the encoding is not canonical.
 fn add_group_order(sig: &mut [u8; 64]) {
@@ -116,6 +132,13 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
     y_p1[31] = 0x7f;
     let mut non_canonical_key = edited(&|r| r.session_key = y_p1);
     non_canonical_key.client_signature = weak.client_signature;
+
+    let sign_bit_identity = forged_session_key(&get, forgery::with_sign(forgery::IDENTITY));
+    let sign_bit_minus_one = forged_session_key(&get, forgery::with_sign(forgery::MINUS_ONE));
+    let mut r_small_order = ok.clone();
+    r_small_order.client_signature = forgery::identity_r(&ok, &session, &forgery::IDENTITY);
+    let mut r_not_canonical = ok.clone();
+    r_not_canonical.client_signature = forgery::identity_r(&ok, &session, &forgery::IDENTITY_Y_P_PLUS_1);
 
     let mut raw_vendor = ok.clone();
     raw_vendor.vendor_signature = vendor.sign(&raw_vendor.request).to_bytes();
@@ -222,6 +245,30 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
             "bad_client_signature",
             "session key encoded with y = p + 1",
             &non_canonical_key,
+        )?,
+        case(
+            "session-key-x-zero-sign-bit",
+            "bad_client_signature",
+            "session key (0, 1) encoded with the sign bit set: x = 0 makes it non-canonical",
+            &sign_bit_identity,
+        )?,
+        case(
+            "session-key-minus-one-sign-bit",
+            "bad_client_signature",
+            "session key (0, -1), of order 2, encoded with the sign bit set",
+            &sign_bit_minus_one,
+        )?,
+        case(
+            "client-r-small-order",
+            "bad_client_signature",
+            "the real session key signed with R = identity, S = k*a",
+            &r_small_order,
+        )?,
+        case(
+            "client-r-not-canonical",
+            "bad_client_signature",
+            "the real session key signed with R = identity encoded as y = p + 1, S = k*a",
+            &r_not_canonical,
         )?,
     ];
     out.extend(receipts(&ok)?);

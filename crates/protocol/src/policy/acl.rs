@@ -249,6 +249,19 @@ mod tests {
     }
 
     #[test]
+    fn a_mapped_rule_is_the_parsed_address_whatever_its_text() {
+        // 198.51.100.0 is c633:6400: the hex form is the same mapped network as the dotted one.
+        let hex: Cidr = "::ffff:c633:6400/120".parse().unwrap();
+        assert_eq!(hex, "::ffff:198.51.100.0/120".parse().unwrap());
+        assert_eq!(hex, "198.51.100.0/24".parse().unwrap());
+        assert!(hex.contains(ip("198.51.100.7")));
+        assert!(hex.contains(ip("::ffff:c633:64ff")));
+        assert!(!hex.contains(ip("198.51.101.7")));
+        assert!("::ffff:c633:6401/120".parse::<Cidr>().is_err(), "host bits set");
+        assert!("::ffff:c633:6400/95".parse::<Cidr>().is_err(), "shorter than /96");
+    }
+
+    #[test]
     fn cidr_matching_v4_v6_and_mapped() {
         let net: Cidr = "10.1.0.0/16".parse().unwrap();
         assert!(net.contains(ip("10.1.255.1")));
