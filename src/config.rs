@@ -37,8 +37,7 @@ pub(crate) struct ClientConfig {
     pub(crate) gatekeeper_url: String,
     pub(crate) gatekeeper_id: String,
     pub(crate) gatekeeper_public_key: String,
-    #[serde(default)]
-    pub(crate) gatekeeper_key_id: Option<String>,
+    pub(crate) gatekeeper_key_id: String,
     pub(crate) cosign_url: String,
     #[serde(default)]
     pub(crate) credentials: Option<String>,
@@ -59,8 +58,8 @@ pub(crate) enum Credentials {
 #[derive(Clone, Debug)]
 pub(crate) struct PinnedKey {
     pub(crate) key: VerifyingKey,
-    /// If set, receipts signed under any other key id are refused.
-    pub(crate) key_id: Option<KeyId>,
+    /// Receipts signed under any other key id are refused (`docs/protocol.md` 4.3).
+    pub(crate) key_id: KeyId,
 }
 
 /// A checked configuration.
@@ -101,13 +100,8 @@ impl Settings {
             .ok_or_else(|| invalid("gatekeeperPublicKey must be the base64 of 32 bytes".into()))?;
         let key = parse_public_key(&key)
             .ok_or_else(|| invalid("gatekeeperPublicKey is not a valid Ed25519 public key".into()))?;
-        let key_id = match config.gatekeeper_key_id.as_deref() {
-            None => None,
-            Some(id) => Some(
-                KeyId::new(id)
-                    .map_err(|_| invalid("gatekeeperKeyId must be 1-64 characters of A-Z a-z 0-9 . _ -".into()))?,
-            ),
-        };
+        let key_id = KeyId::new(&config.gatekeeper_key_id)
+            .map_err(|_| invalid("gatekeeperKeyId must be 1-64 characters of A-Z a-z 0-9 . _ -".into()))?;
         let credentials = match config.credentials.as_deref() {
             None | Some("same-origin") => Credentials::SameOrigin,
             Some("include") => Credentials::Include,
@@ -143,7 +137,7 @@ mod tests {
             gatekeeper_url: "https://gk.example/".into(),
             gatekeeper_id: "acme-gk".into(),
             gatekeeper_public_key: B64.encode(key.as_bytes()),
-            gatekeeper_key_id: None,
+            gatekeeper_key_id: "gk-1".into(),
             cosign_url: "https://vendor.example/cosign".into(),
             credentials: None,
         }
@@ -154,7 +148,7 @@ mod tests {
         let s = Settings::from_config(config()).expect("valid");
         assert_eq!(s.gatekeeper_url, "https://gk.example");
         assert_eq!(s.credentials, Credentials::SameOrigin);
-        assert!(s.pinned.key_id.is_none());
+        assert_eq!(s.pinned.key_id.as_str(), "gk-1");
     }
 
     type Spoil = fn(&mut ClientConfig);
@@ -167,7 +161,7 @@ mod tests {
             ("gatekeeperId", |c| c.gatekeeper_id = "a b".into()),
             ("gatekeeperPublicKey", |c| c.gatekeeper_public_key = "AAAA".into()),
             ("gatekeeperPublicKey", |c| c.gatekeeper_public_key = B64.encode([0u8; 32])),
-            ("gatekeeperKeyId", |c| c.gatekeeper_key_id = Some("a/b".into())),
+            ("gatekeeperKeyId", |c| c.gatekeeper_key_id = "a/b".into()),
             ("credentials", |c| c.credentials = Some("all".into())),
         ];
         for (field, spoil) in cases {

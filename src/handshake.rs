@@ -165,7 +165,7 @@ pub(crate) fn verify_grant(
     let bad_signature = ClientError::Receipt(ReceiptError::BadSignature);
     let wire = &answer.receipt;
     let key_id = KeyId::new(&wire.key_id).map_err(|_| bad_signature.clone())?;
-    if pinned.key_id.as_ref().is_some_and(|pinned_id| *pinned_id != key_id) {
+    if pinned.key_id != key_id {
         return Err(bad_signature);
     }
     let signature =

@@ -27,7 +27,7 @@ fn gatekeeper() -> (SigningKey, KeyId) {
 }
 
 fn pinned() -> PinnedKey {
-    PinnedKey { key: gatekeeper().0.verifying_key(), key_id: None }
+    PinnedKey { key: gatekeeper().0.verifying_key(), key_id: gatekeeper().1 }
 }
 
 fn prepared(operation: Operation, key: &str) -> Prepared {
@@ -156,7 +156,7 @@ fn a_receipt_signed_by_another_key_is_refused() {
     answer.receipt.key_id = "gk-2".into();
     assert_eq!(verify_grant(answer, &pinned(), &p).expect_err("key id is signed").code(), "bad_receipt_signature");
 
-    let pinned_other_id = PinnedKey { key_id: Some(KeyId::new("gk-9").expect("id")), ..pinned() };
+    let pinned_other_id = PinnedKey { key_id: KeyId::new("gk-9").expect("id"), ..pinned() };
     let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", "GET")]);
     assert_eq!(verify_grant(answer, &pinned_other_id, &p).expect_err("pinned id").code(), "bad_receipt_signature");
 }

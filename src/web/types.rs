@@ -15,8 +15,9 @@ export interface GatekeeperClientConfig {
   /** The gatekeeper's receipt-signing public key, base64 of 32 bytes. PINNED: receipts signed by
    *  any other key are refused with code `bad_receipt_signature`. */
   gatekeeperPublicKey: string;
-  /** If set, receipts signed under another key id are refused too. */
-  gatekeeperKeyId?: string;
+  /** The id pinned with the key (docs/protocol.md 4.3): receipts naming any other key id are
+   *  refused with code `bad_receipt_signature`. */
+  gatekeeperKeyId: string;
   /** The vendor's co-sign endpoint (POST {request} → {vendor_key_id, vendor_signature}). */
   cosignUrl: string;
   /** Cookies sent to the co-sign endpoint (fetch's `credentials`). Default "same-origin". */
