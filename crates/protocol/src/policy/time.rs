@@ -50,12 +50,7 @@ impl TimePolicy {
     /// Checks a window against `now` (all Unix seconds). The checks run in the order of
     /// [`TimeProblem`]'s variants.
     pub fn check(&self, issued_at: u64, expires_at: u64, now: u64) -> Result<(), TimeProblem> {
-        if expires_at <= issued_at {
-            return Err(TimeProblem::InvalidWindow);
-        }
-        if expires_at - issued_at > self.max_lifetime {
-            return Err(TimeProblem::LifetimeTooLong);
-        }
+        self.check_length(issued_at, expires_at)?;
         if issued_at > now.saturating_add(self.max_skew) {
             return Err(TimeProblem::NotYetValid);
         }
@@ -70,17 +65,23 @@ impl TimePolicy {
     /// so a co-signature is only ever given for a request made now, never for one that starts
     /// later (`not_yet_valid`) or was made earlier (`stale_request`).
     pub fn check_cosign(&self, issued_at: u64, expires_at: u64, now: u64) -> Result<(), TimeProblem> {
-        if expires_at <= issued_at {
-            return Err(TimeProblem::InvalidWindow);
-        }
-        if expires_at - issued_at > self.max_lifetime {
-            return Err(TimeProblem::LifetimeTooLong);
-        }
+        self.check_length(issued_at, expires_at)?;
         if issued_at > now.saturating_add(self.max_skew) {
             return Err(TimeProblem::NotYetValid);
         }
         if issued_at < now.saturating_sub(self.max_skew) {
             return Err(TimeProblem::Stale);
+        }
+        Ok(())
+    }
+
+    /// The window is not empty and not longer than the maximum lifetime.
+    fn check_length(&self, issued_at: u64, expires_at: u64) -> Result<(), TimeProblem> {
+        if expires_at <= issued_at {
+            return Err(TimeProblem::InvalidWindow);
+        }
+        if expires_at - issued_at > self.max_lifetime {
+            return Err(TimeProblem::LifetimeTooLong);
         }
         Ok(())
     }
