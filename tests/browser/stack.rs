@@ -228,14 +228,15 @@ async fn a_receipt_signed_by_an_unpinned_key_is_refused() {
 }
 
 #[wasm_bindgen_test]
-async fn a_client_whose_clock_is_an_hour_slow_gets_expired() {
+async fn a_client_whose_clock_is_an_hour_slow_is_refused_by_the_co_signer() {
     let s = stack();
     login(&s, "alice").await;
     let client = client(&s);
     client.skew_clock(-3600);
-    let error = client.get_object("tickets/1001/anything".into()).await.expect_err("expired");
-    assert!(message(&error).contains("gatekeeper"), "{}", message(&error));
-    assert_eq!(code(error), "expired");
+    // The co-signer checks issued_at against its own clock (protocol.md 4.1) before signing.
+    let error = client.get_object("tickets/1001/anything".into()).await.expect_err("stale");
+    assert!(message(&error).contains("co-sign"), "{}", message(&error));
+    assert_eq!(code(error), "stale_request");
 }
 
 #[wasm_bindgen_test]
