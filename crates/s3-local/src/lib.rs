@@ -3,8 +3,10 @@
 //! [`LocalS3::start`] serves `s3s` (request parsing and SigV4 checks) over `s3s-fs` (buckets are
 //! directories under a root, objects are files) on a loopback port, wrapped in an exact-origin CORS
 //! layer. Requests are authenticated like Amazon S3 authenticates them — one access key and secret;
-//! header-signed and presigned SigV4; tampered, wrong-key and expired URLs get `403` — and PutObject
-//! follows S3's documented semantics for `If-None-Match: *` and signed payload hashes (see `store`).
+//! header-signed and presigned SigV4; tampered, wrong-key and expired URLs get `403`; an `x-amz-*`
+//! header the signature does not cover gets `403 AccessDenied` with `HeadersNotSigned`, before
+//! anything is stored (see `signed_headers`) — and PutObject follows S3's documented semantics for
+//! `If-None-Match: *` and signed payload hashes (see `store`).
 //!
 //! A signature for another region than the configured one is refused with `400`, as S3 does (see
 //! `access`). Differences from Amazon S3 that a test could notice: `x-amz-server-side-encryption` is
@@ -20,6 +22,7 @@
 
 mod access;
 mod cors;
+mod signed_headers;
 mod store;
 
 use std::io;
@@ -38,6 +41,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::Layer;
 use tower_http::cors::Cors;
+
+use crate::signed_headers::RequireSignedHeaders;
 
 /// How long [`LocalS3::shutdown`] waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -106,7 +111,7 @@ impl LocalS3 {
         let mut builder = S3ServiceBuilder::new(store::Store::new(fs));
         builder.set_auth(SimpleAuth::from_single(config.access_key.clone(), config.secret_key.clone()));
         builder.set_access(access::RegionCheck { region: config.region.clone() });
-        let service = cors::layer(&config.cors_origins)?.layer(builder.build());
+        let service = cors::layer(&config.cors_origins)?.layer(RequireSignedHeaders::new(builder.build()));
 
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
@@ -185,7 +190,7 @@ fn create_bucket_dir(root: &Path, name: &str) -> io::Result<()> {
 }
 
 /// Accepts connections until `stop` fires (or its sender is dropped), then drains them.
-async fn serve(listener: TcpListener, service: Cors<S3Service>, mut stop: oneshot::Receiver<()>) {
+async fn serve(listener: TcpListener, service: Cors<RequireSignedHeaders<S3Service>>, mut stop: oneshot::Receiver<()>) {
     let http = auto::Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
     loop {
