@@ -15,6 +15,14 @@
 //! a wrong `x-amz-checksum-*` gets `400 BadDigest` only after `s3s-fs` has stored the object (a wrong
 //! `x-amz-content-sha256` is caught before anything is stored — presigned PUTs should sign both).
 //!
+//! Some keys Amazon S3 stores cannot be files in a directory tree (see `keys`); writing one gets a
+//! `400` where S3 would answer `200`, and reading or deleting one finds no object (`404 NoSuchKey`,
+//! `204`), never a `5xx`: a key with an empty, `.` or `..` segment, a leading or trailing `/`, or a
+//! NUL byte (`400 InvalidArgument`); a segment over 255 bytes, or a key too long for `s3s-fs`'s
+//! metadata file name — over 161 bytes in a bucket named `reports`, where S3 allows 1024
+//! (`400 KeyTooLongError`); a key below an existing object (`a.png/child.bin`) or naming the folder
+//! of existing keys (`a` when `a/b` exists) (`400 InvalidArgument`).
+//!
 //! It must never accept an unsigned or wrongly signed request, and never be exposed beyond the
 //! machine it runs on: it is a test double, not a storage service.
 
@@ -22,6 +30,7 @@
 
 mod access;
 mod cors;
+mod keys;
 mod signed_headers;
 mod store;
 
@@ -107,8 +116,9 @@ impl LocalS3 {
         for bucket in &config.buckets {
             create_bucket_dir(&config.root, bucket)?;
         }
-        let fs = s3s_fs::FileSystem::new(&config.root).map_err(|e| io::Error::other(format!("s3s-fs: {e:?}")))?;
-        let mut builder = S3ServiceBuilder::new(store::Store::new(fs));
+        let root = config.root.canonicalize()?;
+        let fs = s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("s3s-fs: {e:?}")))?;
+        let mut builder = S3ServiceBuilder::new(store::Store::new(fs, root));
         builder.set_auth(SimpleAuth::from_single(config.access_key.clone(), config.secret_key.clone()));
         builder.set_access(access::RegionCheck { region: config.region.clone() });
         let service = cors::layer(&config.cors_origins)?.layer(RequireSignedHeaders::new(builder.build()));

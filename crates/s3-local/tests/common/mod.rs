@@ -20,6 +20,9 @@ use sha2::{Digest, Sha256};
 
 pub const BUCKET: &str = "reports";
 
+/// Header or query pairs.
+type Pairs = Vec<(String, String)>;
+
 /// What a key segment keeps unencoded: S3's unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
@@ -83,7 +86,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: SignableBody<'_>,
         mut settings: SigningSettings,
-    ) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    ) -> (Pairs, Pairs) {
         settings.expires_in = Some(Duration::from_secs(300));
         let identity = self.identity();
         let params = v4::SigningParams::builder()
@@ -109,7 +112,8 @@ impl Server {
             self.signed(method, url, signed, SignableBody::UnsignedPayload, settings(SignatureLocation::QueryParams));
         let query: Vec<String> =
             query.iter().map(|(n, v)| format!("{n}={}", utf8_percent_encode(v, SEGMENT))).collect();
-        format!("{url}?{}", query.join("&"))
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}{}", query.join("&"))
     }
 
     /// A presigned URL for `method` on `key` in the test bucket.
