@@ -171,6 +171,29 @@ async fn presigned_put_binds_length_and_sse_and_never_overwrites() {
 }
 
 #[tokio::test]
+async fn every_header_a_presigned_request_asks_for_is_signed() {
+    // S3 refuses unsigned `x-amz-*` headers (`HeadersNotSigned`), and an unsigned header is one an
+    // uploader could change: the client must be asked to send signed headers only.
+    let f = fixture().await;
+    let body = b"signed headers only".to_vec();
+    let digest = Sha256::digest(&body).into();
+    let req = f
+        .client
+        .presign_put("t4a/x.bin", body.len() as u64, Some(digest), Some("text/plain"), SystemTime::now())
+        .unwrap();
+    let signed = req.url.split("X-Amz-SignedHeaders=").nth(1).unwrap().split('&').next().unwrap().replace("%3B", ";");
+    let signed: Vec<&str> = signed.split(';').collect();
+    assert!(signed.contains(&"host"), "{signed:?}");
+    for (name, _) in &req.headers {
+        assert!(signed.contains(&name.as_str()), "{name} is sent but not signed: {signed:?}");
+    }
+    assert_eq!(req.headers.len() + 1, signed.len(), "{signed:?}");
+    assert_eq!(send(&f.http, &req, Some(&body)).await.status(), 200);
+    assert!(f.client.presign_get("t4a/x.bin", SystemTime::now()).unwrap().headers.is_empty());
+    f.s3.shutdown().await;
+}
+
+#[tokio::test]
 async fn content_type_is_pinned_and_the_media_type_travels_as_metadata() {
     let f = fixture().await;
     let key = "t4b/note.txt";

@@ -3,8 +3,10 @@
 //! [`LocalS3::start`] serves `s3s` (request parsing and SigV4 checks) over `s3s-fs` (buckets are
 //! directories under a root, objects are files) on a loopback port, wrapped in an exact-origin CORS
 //! layer. Requests are authenticated like Amazon S3 authenticates them — one access key and secret;
-//! header-signed and presigned SigV4; tampered, wrong-key and expired URLs get `403` — and PutObject
-//! follows S3's documented semantics for `If-None-Match: *` and signed payload hashes (see `store`).
+//! header-signed and presigned SigV4; tampered, wrong-key and expired URLs get `403`; an `x-amz-*`
+//! header the signature does not cover gets `403 AccessDenied` with `HeadersNotSigned`, before
+//! anything is stored (see `signed_headers`) — and PutObject follows S3's documented semantics for
+//! `If-None-Match: *` and signed payload hashes (see `store`).
 //!
 //! A signature for another region than the configured one is refused with `400`, as S3 does (see
 //! `access`). Differences from Amazon S3 that a test could notice: `x-amz-server-side-encryption` is
@@ -13,6 +15,14 @@
 //! a wrong `x-amz-checksum-*` gets `400 BadDigest` only after `s3s-fs` has stored the object (a wrong
 //! `x-amz-content-sha256` is caught before anything is stored — presigned PUTs should sign both).
 //!
+//! Some keys Amazon S3 stores cannot be files in a directory tree (see `keys`); writing one gets a
+//! `400` where S3 would answer `200`, and reading or deleting one finds no object (`404 NoSuchKey`,
+//! `204`), never a `5xx`: a key with an empty, `.` or `..` segment, a leading or trailing `/`, or a
+//! NUL byte (`400 InvalidArgument`); a segment over 255 bytes, or a key too long for `s3s-fs`'s
+//! metadata file name — over 161 bytes in a bucket named `reports`, where S3 allows 1024
+//! (`400 KeyTooLongError`); a key below an existing object (`a.png/child.bin`) or naming the folder
+//! of existing keys (`a` when `a/b` exists) (`400 InvalidArgument`).
+//!
 //! It must never accept an unsigned or wrongly signed request, and never be exposed beyond the
 //! machine it runs on: it is a test double, not a storage service.
 
@@ -20,6 +30,8 @@
 
 mod access;
 mod cors;
+mod keys;
+mod signed_headers;
 mod store;
 
 use std::io;
@@ -38,6 +50,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::Layer;
 use tower_http::cors::Cors;
+
+use crate::signed_headers::RequireSignedHeaders;
 
 /// How long [`LocalS3::shutdown`] waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -102,11 +116,12 @@ impl LocalS3 {
         for bucket in &config.buckets {
             create_bucket_dir(&config.root, bucket)?;
         }
-        let fs = s3s_fs::FileSystem::new(&config.root).map_err(|e| io::Error::other(format!("s3s-fs: {e:?}")))?;
-        let mut builder = S3ServiceBuilder::new(store::Store::new(fs));
+        let root = config.root.canonicalize()?;
+        let fs = s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("s3s-fs: {e:?}")))?;
+        let mut builder = S3ServiceBuilder::new(store::Store::new(fs, root));
         builder.set_auth(SimpleAuth::from_single(config.access_key.clone(), config.secret_key.clone()));
         builder.set_access(access::RegionCheck { region: config.region.clone() });
-        let service = cors::layer(&config.cors_origins)?.layer(builder.build());
+        let service = cors::layer(&config.cors_origins)?.layer(RequireSignedHeaders::new(builder.build()));
 
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
@@ -185,7 +200,7 @@ fn create_bucket_dir(root: &Path, name: &str) -> io::Result<()> {
 }
 
 /// Accepts connections until `stop` fires (or its sender is dropped), then drains them.
-async fn serve(listener: TcpListener, service: Cors<S3Service>, mut stop: oneshot::Receiver<()>) {
+async fn serve(listener: TcpListener, service: Cors<RequireSignedHeaders<S3Service>>, mut stop: oneshot::Receiver<()>) {
     let http = auto::Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
     loop {
