@@ -82,7 +82,10 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// The largest total of request header bytes (1 KiB..=64 KiB; default 16 KiB).
     pub max_header_bytes: usize,
-    /// How long one request may take (100 ms..=120 s; default 10 s).
+    /// The most request header lines (32..=1000; default 100).
+    pub max_headers: usize,
+    /// How long one request may take (100 ms..=120 s; default 10 s). The body of an authorize
+    /// request must arrive within half of it.
     pub request_timeout: Duration,
     /// The most objects one prefix grant lists (1..=10000; default 1000).
     pub max_list_objects: usize,
@@ -250,13 +253,20 @@ fn time_and_limits(root: &Section<'_>, p: &mut Problems) -> (TimePolicy, Limits,
         p.push("time", e.to_string());
         TimePolicy::default()
     });
-    const LIMIT_KEYS: &[&str] =
-        &["max_body_bytes", "max_header_bytes", "request_timeout_ms", "presign_expiry_secs", "max_list_objects"];
+    const LIMIT_KEYS: &[&str] = &[
+        "max_body_bytes",
+        "max_header_bytes",
+        "max_headers",
+        "request_timeout_ms",
+        "presign_expiry_secs",
+        "max_list_objects",
+    ];
     let l = root.section_or_empty("limits", LIMIT_KEYS, &empty, p);
     let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
     let limits = Limits {
         max_body_bytes: size(l.u64_in("max_body_bytes", 16 * 1024, 8 * 1024..=1024 * 1024, p)),
         max_header_bytes: size(l.u64_in("max_header_bytes", 16 * 1024, 1024..=64 * 1024, p)),
+        max_headers: size(l.u64_in("max_headers", 100, 32..=1000, p)),
         request_timeout: Duration::from_millis(l.u64_in("request_timeout_ms", 10_000, 100..=120_000, p)),
         max_list_objects: size(l.u64_in("max_list_objects", 1000, 1..=10_000, p)),
     };

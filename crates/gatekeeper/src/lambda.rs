@@ -3,7 +3,8 @@
 //! The client address is the API Gateway request context's `sourceIp`, the only address on
 //! Lambda that a client cannot choose. `X-Forwarded-For` is then resolved exactly as on a server:
 //! it counts only if that source is a configured trusted proxy. A request without a source IP is
-//! refused with `no_source_ip`, never guessed.
+//! refused with `no_source_ip`, never guessed. Every answer, that refusal included, carries the
+//! same security headers as on a server.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use lambda_http::{Request, RequestExt};
 use tower::ServiceExt as _;
 
 use crate::authorize::Gatekeeper;
-use crate::http::{app, ApiError, PeerAddr};
+use crate::http::{add_security_headers, app, ApiError, PeerAddr};
 
 /// The source IP from an API Gateway request context.
 fn source_ip(req: &Request) -> Option<IpAddr> {
@@ -32,7 +33,9 @@ fn source_ip(req: &Request) -> Option<IpAddr> {
 pub async fn handle(router: Router, req: Request) -> Response {
     let Some(peer) = source_ip(&req) else {
         let msg = "the request context has no source IP; only API Gateway REST and HTTP API events are served";
-        return ApiError::new(StatusCode::BAD_REQUEST, "no_source_ip", msg).into_response();
+        let mut response = ApiError::new(StatusCode::BAD_REQUEST, "no_source_ip", msg).into_response();
+        add_security_headers(response.headers_mut());
+        return response;
     };
     // API Gateway REST events carry the stage in the URI lambda_http builds; route on the path the
     // client sent (`raw_http_path`), keeping the query string.

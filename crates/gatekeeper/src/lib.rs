@@ -8,7 +8,7 @@
 //! - [`audit`]: the hash-chained, checkpointed, durable audit log (fail closed);
 //! - [`s3`]: SigV4 presigning and listing against Amazon S3 or any compatible store;
 //! - [`authorize`]: the pipeline of checks, in the order `docs/protocol.md` fixes;
-//! - [`http`]: the HTTP API (`app(state) -> Router`, `serve(listener, shutdown)`);
+//! - [`http`]: the HTTP API (`app(state) -> Router`, `serve_gatekeeper(listener, state, shutdown)`);
 //! - [`metrics`]: Prometheus counters and latency histogram;
 //! - [`service`]: assembling all of the above from [`config::Settings`]; [`keygen`]: new keys.
 //!

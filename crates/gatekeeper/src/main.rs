@@ -285,8 +285,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let addr = gk.settings.listen;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("bind {addr}: {e}"))?;
     tracing::info!(%addr, gatekeeper_id = %gk.settings.gatekeeper_id, "listening");
-    let max_header = gk.settings.limits.max_header_bytes;
-    http::serve(listener, http::app(gk.clone()), max_header, shutdown_signal()).await.map_err(|e| e.to_string())?;
+    http::serve_gatekeeper(listener, gk.clone(), shutdown_signal()).await.map_err(|e| e.to_string())?;
     if let Err(e) = gk.audit.checkpoint().await {
         tracing::error!(code = e.code(), "final checkpoint failed");
     }

@@ -77,10 +77,11 @@ async fn transport_limits_have_codes() {
     let stack = Stack::start(Options::default()).await;
     let client = stack.client(None);
     let url = format!("{}/v1/authorize", stack.base);
-    let resp = client.http.post(&url).body("{not json").send().await.unwrap();
+    let json = |body: reqwest::Body| client.http.post(&url).header("content-type", "application/json").body(body);
+    let resp = json("{not json".into()).send().await.unwrap();
     assert_eq!(resp.status(), 400);
     assert_eq!(code(&resp.json().await.unwrap()), "malformed_json");
-    let resp = client.http.post(&url).body(vec![b' '; 20_000]).send().await.unwrap();
+    let resp = json(vec![b' '; 20_000].into()).send().await.unwrap();
     assert_eq!(resp.status(), 413);
     assert_eq!(code(&resp.json().await.unwrap()), "body_too_large");
     let resp = client.http.post(&url).header("x-padding", "p".repeat(5000)).body("{}").send().await.unwrap();

@@ -39,15 +39,19 @@ fn rest_event(body: &Value, source_ip: Option<&str>) -> String {
 }
 
 fn http_api_event(body: &Value, source_ip: &str) -> String {
+    http_api_call("POST", "/v1/authorize", body, source_ip)
+}
+
+fn http_api_call(method: &str, path: &str, body: &Value, source_ip: &str) -> String {
     json!({
         "version": "2.0",
         "routeKey": "ANY /{proxy+}",
-        "rawPath": "/v1/authorize",
+        "rawPath": path,
         "rawQueryString": "",
         "headers": { "content-type": "application/json" },
         "requestContext": {
             "accountId": "123456789012", "apiId": "api", "domainName": "example.com", "domainPrefix": "example",
-            "http": { "method": "POST", "path": "/v1/authorize", "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "test" },
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "test" },
             "requestId": "r2", "routeKey": "ANY /{proxy+}", "stage": "$default", "time": "29/Nov/2026:09:00:00 +0000", "timeEpoch": 0
         },
         "body": body.to_string(),
@@ -60,6 +64,12 @@ async fn invoke(stack: &Stack, event: &str) -> (u16, Value) {
     let req = lambda_http::request::from_str(event).expect("a valid API Gateway event");
     let response = lambda::handle(http::app(stack.gk.clone()), req).await;
     let status = response.status().as_u16();
+    // Every answer on Lambda carries the same security headers as on a server, refusals included.
+    for (name, value) in
+        [("x-content-type-options", "nosniff"), ("cache-control", "no-store"), ("referrer-policy", "no-referrer")]
+    {
+        assert_eq!(response.headers().get(name).and_then(|v| v.to_str().ok()), Some(value), "{name} ({status})");
+    }
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
@@ -95,5 +105,18 @@ async fn rest_and_http_api_events_use_the_context_source_ip() {
     let body = client.signed(&client.request(Operation::Get, "tickets/1/d"));
     let (status, answer) = invoke(&stack, &rest_event(&body, None)).await;
     assert_eq!((status, code(&answer)), (400, "no_source_ip"));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn error_answers_on_lambda_have_the_json_shape_and_the_security_headers() {
+    // `invoke` checks the security headers of every answer.
+    let stack = Stack::start(Options::default()).await;
+    let (status, answer) = invoke(&stack, &http_api_call("GET", "/v1/nothing", &Value::Null, "127.0.0.8")).await;
+    assert_eq!((status, code(&answer)), (404, "not_found"), "{answer}");
+    let (status, answer) = invoke(&stack, &http_api_call("GET", "/v1/authorize", &Value::Null, "127.0.0.8")).await;
+    assert_eq!((status, code(&answer)), (405, "method_not_allowed"), "{answer}");
+    let (status, answer) = invoke(&stack, &http_api_call("GET", "/healthz", &Value::Null, "127.0.0.8")).await;
+    assert_eq!((status, answer), (200, json!({ "status": "ok" })));
     stack.stop().await;
 }

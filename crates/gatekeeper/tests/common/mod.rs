@@ -43,6 +43,10 @@ pub struct Options {
     /// Keep the audit log and the replay cache in the PostgreSQL database at this URL
     /// (`[audit] store = "postgres"`, TLS off: loopback) instead of SQLite and memory.
     pub postgres: Option<String>,
+    /// `[limits] request_timeout_ms`.
+    pub request_timeout_ms: u64,
+    /// Configure `[audit] admin_token` (without it the admin API answers 403 `admin_disabled`).
+    pub admin_token: bool,
 }
 
 impl Default for Options {
@@ -54,6 +58,8 @@ impl Default for Options {
             max_list_objects: 1000,
             dir: None,
             postgres: None,
+            request_timeout_ms: 10_000,
+            admin_token: true,
         }
     }
 }
@@ -69,32 +75,34 @@ pub struct Stack {
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
-pub fn seed(n: u8) -> [u8; 32] {
-    [n; 32]
+/// How the gatekeeper reaches its S3 server.
+pub struct S3Endpoint {
+    pub url: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
 }
 
-pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+impl S3Endpoint {
+    /// An endpoint at `url` with made-up credentials: enough to presign, and to fail listing.
+    pub fn unchecked(url: &str) -> Self {
+        let text = |s: &str| s.to_owned();
+        Self { url: text(url), region: text("us-east-1"), access_key: text("AKIDTEST"), secret_key: text("secret") }
+    }
 }
 
-impl Stack {
-    pub async fn start(opts: Options) -> Stack {
-        let dir = opts.dir.clone().unwrap_or_else(|| Arc::new(tempfile::tempdir().unwrap()));
-        let mut s3_config = LocalS3Config::loopback(dir.path().join("s3"));
-        s3_config.buckets = vec![BUCKET.to_owned()];
-        s3_config.cors_origins = vec![ORIGIN.to_owned()];
-        let s3 = LocalS3::start(s3_config).await.unwrap();
-        let vendor = SigningKey::from_bytes(&seed(1));
-        let gatekeeper_key = SigningKey::from_bytes(&seed(2));
-        let store = match &opts.postgres {
-            Some(_) => "store = \"postgres\"\npostgres_url = \"env:GK_PG_URL\"\npostgres_tls = \"disable\"".to_owned(),
-            None => {
-                let max_pages = opts.max_db_pages.map(|p| format!("max_db_pages = {p}")).unwrap_or_default();
-                format!("path = \"{}\"\n{max_pages}", dir.path().join("audit.db").display())
-            }
-        };
-        let toml = format!(
-            r#"
+/// A gatekeeper (its state only, no HTTP server) with the test configuration, its audit log in
+/// `dir`, its bucket at `s3`.
+pub async fn gatekeeper(opts: &Options, dir: &tempfile::TempDir, s3: &S3Endpoint) -> Arc<Gatekeeper> {
+    let store = match &opts.postgres {
+        Some(_) => "store = \"postgres\"\npostgres_url = \"env:GK_PG_URL\"\npostgres_tls = \"disable\"".to_owned(),
+        None => {
+            let max_pages = opts.max_db_pages.map(|p| format!("max_db_pages = {p}")).unwrap_or_default();
+            format!("path = \"{}\"\n{max_pages}", dir.path().join("audit.db").display())
+        }
+    };
+    let toml = format!(
+        r#"
 gatekeeper_id = "{GATEKEEPER_ID}"
 listen = "127.0.0.1:0"
 signing_key = "env:GK_SIGNING_KEY"
@@ -104,6 +112,7 @@ signing_key_id = "gk-test-1"
 max_list_objects = {max_list}
 max_body_bytes = 16384
 max_header_bytes = 4096
+request_timeout_ms = {timeout}
 
 [[vendor_keys]]
 id = "{VENDOR_KEY_ID}"
@@ -134,41 +143,67 @@ cors_origins = ["{ORIGIN}"]
 loopback_country = "US"
 
 [audit]
-admin_token = "env:GK_ADMIN_TOKEN"
+{admin_token}
 checkpoint_every = 10
 {store}
 
 {acl}
 "#,
-            max_list = opts.max_list_objects,
-            vendor_pub = hex::encode(vendor.verifying_key().as_bytes()),
-            endpoint = s3.endpoint(),
-            region = s3.region(),
-            access_key = s3.access_key(),
-            trusted = opts.trusted_proxies,
-            acl = opts.acl,
-        );
-        let secret_key = s3.secret_key().to_owned();
-        let pg_url = opts.postgres.clone();
-        let env = move |name: &str| match name {
-            "GK_PG_URL" => pg_url.clone(),
-            "GK_SIGNING_KEY" => Some(hex::encode(seed(2))),
-            "GK_MASTER_KEY_1" => Some(hex::encode(seed(3))),
-            "GK_MASTER_KEY_2" => Some(hex::encode(seed(4))),
-            "S3_SECRET" => Some(secret_key.clone()),
-            "GK_ADMIN_TOKEN" => Some(ADMIN_TOKEN.to_owned()),
-            "S3GK_GEO_DB" => std::env::var("S3GK_GEO_DB").ok(),
-            _ => None,
+        max_list = opts.max_list_objects,
+        timeout = opts.request_timeout_ms,
+        admin_token = if opts.admin_token { "admin_token = \"env:GK_ADMIN_TOKEN\"" } else { "" },
+        vendor_pub = hex::encode(SigningKey::from_bytes(&seed(1)).verifying_key().as_bytes()),
+        endpoint = s3.url,
+        region = s3.region,
+        access_key = s3.access_key,
+        trusted = opts.trusted_proxies,
+        acl = opts.acl,
+    );
+    let secret_key = s3.secret_key.clone();
+    let pg_url = opts.postgres.clone();
+    let env = move |name: &str| match name {
+        "GK_PG_URL" => pg_url.clone(),
+        "GK_SIGNING_KEY" => Some(hex::encode(seed(2))),
+        "GK_MASTER_KEY_1" => Some(hex::encode(seed(3))),
+        "GK_MASTER_KEY_2" => Some(hex::encode(seed(4))),
+        "S3_SECRET" => Some(secret_key.clone()),
+        "GK_ADMIN_TOKEN" => Some(ADMIN_TOKEN.to_owned()),
+        "S3GK_GEO_DB" => std::env::var("S3GK_GEO_DB").ok(),
+        _ => None,
+    };
+    let settings = Settings::from_toml_str(&toml, &env).unwrap_or_else(|e| panic!("test config: {e}"));
+    service::start(settings).await.unwrap_or_else(|e| panic!("start: {e}"))
+}
+
+pub fn seed(n: u8) -> [u8; 32] {
+    [n; 32]
+}
+
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+impl Stack {
+    pub async fn start(opts: Options) -> Stack {
+        let dir = opts.dir.clone().unwrap_or_else(|| Arc::new(tempfile::tempdir().unwrap()));
+        let mut s3_config = LocalS3Config::loopback(dir.path().join("s3"));
+        s3_config.buckets = vec![BUCKET.to_owned()];
+        s3_config.cors_origins = vec![ORIGIN.to_owned()];
+        let s3 = LocalS3::start(s3_config).await.unwrap();
+        let endpoint = S3Endpoint {
+            url: s3.endpoint().to_string(),
+            region: s3.region().to_owned(),
+            access_key: s3.access_key().to_owned(),
+            secret_key: s3.secret_key().to_owned(),
         };
-        let settings = Settings::from_toml_str(&toml, &env).unwrap_or_else(|e| panic!("test config: {e}"));
-        let gk = service::start(settings).await.unwrap_or_else(|e| panic!("start: {e}"));
+        let gk = gatekeeper(&opts, &dir, &endpoint).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = http::app(gk.clone());
-        let server = tokio::spawn(http::serve(listener, app, 8192, async move {
+        let server = tokio::spawn(http::serve_gatekeeper(listener, gk.clone(), async move {
             let _ = stopped.await;
         }));
+        let (vendor, gatekeeper_key) = (SigningKey::from_bytes(&seed(1)), SigningKey::from_bytes(&seed(2)));
         Stack { s3, gk, base, dir, vendor, gatekeeper_key, stop: Some(stop), server: Some(server) }
     }
 
@@ -220,6 +255,16 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client that only builds and signs requests (for tests that call the router directly).
+    pub fn signer() -> Client {
+        Client {
+            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            base: String::new(),
+            vendor: SigningKey::from_bytes(&seed(1)),
+            session: SigningKey::from_bytes(&rand_seed()),
+        }
+    }
+
     /// A fresh request for `operation` on `key`, valid for 60 s from now.
     pub fn request(&self, operation: Operation, key: &str) -> AccessRequest {
         let mut nonce = [0u8; 16];

@@ -104,6 +104,7 @@ fn example_file_parses_with_its_documented_values() {
     let limits = Limits {
         max_body_bytes: 16384,
         max_header_bytes: 16384,
+        max_headers: 100,
         request_timeout: Duration::from_secs(10),
         max_list_objects: 1000,
     };

@@ -18,6 +18,7 @@ max_lifetime_secs = 0
 max_skew_secs = -1
 [limits]
 max_body_bytes = 100
+max_headers = 10
 request_timeout_ms = "10s"
 presign_expiry_secs = 7200
 [[vendor_keys]]
@@ -62,6 +63,7 @@ admin_token = "env:SHORT_TOKEN"
         "time.max_lifetime_secs",
         "time.max_skew_secs",
         "limits.max_body_bytes",
+        "limits.max_headers",
         "limits.request_timeout_ms",
         "limits.presign_expiry_secs",
         "vendor_keys[0].public_key",

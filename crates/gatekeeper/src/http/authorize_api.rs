@@ -1,0 +1,158 @@
+//! `POST /v1/authorize`: the media type, the body (bounded in size and time) and the JSON are
+//! checked here, then the request goes to the pipeline ([`crate::authorize`]).
+//!
+//! Each refusal here has a code and is audited once ([`AuthorizeCall::refuse`]): a wrong method
+//! (`method_not_allowed`), a body that is not declared `application/json`
+//! (`unsupported_media_type`, so a cross-site "simple" POST never reaches the checks), a body too
+//! large (`body_too_large`), unreadable (`malformed_body`) or too slow (`timeout`: it must arrive
+//! within half of `request_timeout`), and one that is not the expected JSON (`malformed_json`).
+//! The pipeline runs in its own task: once started it always finishes and records its decision,
+//! even if the request times out or the connection closes meanwhile.
+//!
+//! This module must never hand a request to the pipeline before all of these checks pass, and
+//! never log a body.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+
+use super::guard::AuthorizeCall;
+use super::ApiError;
+use crate::authorize::{self, AuthorizeRequest, Gatekeeper};
+
+/// The only media type an authorize body may be declared as (parameters such as a charset are
+/// allowed).
+const JSON: &str = "application/json";
+
+/// The handler of `POST /v1/authorize`.
+pub(super) async fn authorize(
+    State(gk): State<Arc<Gatekeeper>>,
+    call: Option<Extension<AuthorizeCall>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(Extension(call)) = call else {
+        tracing::error!("authorize request without its AuthorizeCall; the guard must run first");
+        return ApiError::internal().into_response();
+    };
+    let started = Instant::now();
+    let response = decide(&gk, &call, &headers, body).await;
+    gk.metrics.observe(started.elapsed());
+    response
+}
+
+/// Any other method on `/v1/authorize`: 405, audited.
+pub(super) async fn wrong_method(
+    State(gk): State<Arc<Gatekeeper>>,
+    call: Option<Extension<AuthorizeCall>>,
+) -> Response {
+    let error = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "use POST on this endpoint");
+    match call {
+        Some(Extension(call)) => call.refuse(&gk, error).await,
+        None => {
+            tracing::error!("authorize request without its AuthorizeCall; the guard must run first");
+            ApiError::internal().into_response()
+        }
+    }
+}
+
+async fn decide(gk: &Arc<Gatekeeper>, call: &AuthorizeCall, headers: &HeaderMap, body: Body) -> Response {
+    if !declared_json(headers) {
+        let msg = format!("the body must be sent as Content-Type: {JSON}");
+        return call.refuse(gk, ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", msg)).await;
+    }
+    let limits = gk.settings.limits;
+    let read = axum::body::to_bytes(body, limits.max_body_bytes);
+    let bytes = match tokio::time::timeout(limits.request_timeout / 2, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => {
+            let too_large = e.into_inner().downcast_ref::<http_body_util::LengthLimitError>().is_some();
+            let error = if too_large {
+                let msg = format!("request body exceeds {} bytes", limits.max_body_bytes);
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", msg)
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "the request body could not be read")
+            };
+            return call.refuse(gk, error).await;
+        }
+        Err(_) => {
+            let error =
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request body did not arrive in time");
+            return call.refuse(gk, error).await;
+        }
+    };
+    let request: AuthorizeRequest = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(_) => {
+            let msg = "body must be JSON with request, vendor_key_id, vendor_signature and client_signature";
+            return call.refuse(gk, ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", msg)).await;
+        }
+    };
+    call.hand_to_pipeline();
+    let (task_gk, caller) = (gk.clone(), call.caller.clone());
+    let pipeline = tokio::spawn(async move {
+        let decided = authorize::authorize(&task_gk, &caller, &request, SystemTime::now()).await;
+        match &decided {
+            Ok(_) => task_gk.metrics.decision("granted", "granted"),
+            Err(refusal) => task_gk.metrics.decision("denied", refusal.code()),
+        }
+        decided
+    });
+    match pipeline.await {
+        Ok(Ok(response)) => Json(response).into_response(),
+        Ok(Err(refusal)) => ApiError::from(&refusal).into_response(),
+        Err(_) => {
+            tracing::error!("the authorize pipeline task ended abnormally");
+            ApiError::internal().into_response()
+        }
+    }
+}
+
+/// True if the request declares exactly one `Content-Type`, whose media type is `application/json`
+/// (compared without case; parameters after `;` allowed).
+fn declared_json(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else { return false };
+    let Ok(text) = value.to_str() else { return false };
+    let media_type = text.split(';').next().unwrap_or_default();
+    media_type.trim_matches([' ', '\t']).eq_ignore_ascii_case(JSON)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with(values: &[&'static str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(header::CONTENT_TYPE, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn only_json_is_declared_json() {
+        for ok in ["application/json", "Application/JSON", "application/json; charset=utf-8", " application/json ;x=y"]
+        {
+            assert!(declared_json(&with(&[ok])), "{ok}");
+        }
+        let refused: [&[&'static str]; 7] = [
+            &[],
+            &["text/plain"],
+            &["text/plain; application/json"],
+            &["application/json-patch+json"],
+            &["application/x-www-form-urlencoded"],
+            &["multipart/form-data; boundary=x"],
+            &["application/json", "application/json"],
+        ];
+        for bad in refused {
+            assert!(!declared_json(&with(bad)), "{bad:?}");
+        }
+    }
+}
