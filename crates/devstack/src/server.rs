@@ -1,15 +1,25 @@
-//! One HTTP server of the dev stack (the gatekeeper's or the vendor's), served by the gatekeeper's
-//! own [`http::serve`] on a listener the caller bound, until it is stopped.
+//! One HTTP server of the dev stack, on a listener the caller bound, until it is stopped: the
+//! vendor's router with the gatekeeper crate's plain [`http::serve`], and the gatekeeper itself with
+//! [`http::serve_gatekeeper`] exactly as `gatekeeper serve` runs it (transport refusals audited).
 //!
 //! It must never listen anywhere but the loopback listener it is given.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use axum::Router;
+use s3gk_gatekeeper::authorize::Gatekeeper;
 use s3gk_gatekeeper::http;
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The largest request header block either server accepts.
 pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Completes when the server is asked to stop.
+type Stopped = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// A router being served in a background task.
 #[derive(Debug)]
@@ -21,12 +31,26 @@ pub(crate) struct Server {
 
 impl Server {
     /// Serves `app` on `listener` in a task of the current runtime.
-    pub(crate) fn spawn(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<Server> {
+    pub(crate) fn spawn(listener: TcpListener, app: Router) -> std::io::Result<Server> {
+        Self::start(listener, |listener, stopped| http::serve(listener, app, MAX_HEADER_BYTES, stopped))
+    }
+
+    /// Serves the gatekeeper `gk` on `listener` in a task of the current runtime.
+    pub(crate) fn spawn_gatekeeper(listener: TcpListener, gk: Arc<Gatekeeper>) -> std::io::Result<Server> {
+        Self::start(listener, |listener, stopped| http::serve_gatekeeper(listener, gk, stopped))
+    }
+
+    fn start<F, S>(listener: TcpListener, serve: F) -> std::io::Result<Server>
+    where
+        F: FnOnce(TcpListener, Stopped) -> S,
+        S: Future<Output = std::io::Result<()>> + Send + 'static,
+    {
         let url = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(http::serve(listener, app, MAX_HEADER_BYTES, async move {
+        let stopped: Stopped = Box::pin(async move {
             let _ = stopped.await;
-        }));
+        });
+        let task = tokio::spawn(serve(listener, stopped));
         Ok(Server { url, stop: Some(stop), task: Some(task) })
     }
 

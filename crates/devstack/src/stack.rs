@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 use s3gk_gatekeeper::authorize::Gatekeeper;
-use s3gk_gatekeeper::{http, service};
+use s3gk_gatekeeper::service;
 use s3gk_protocol::KeyId;
 use s3gk_s3_local::{LocalS3, LocalS3Config};
 use tokio::net::TcpListener;
@@ -236,7 +236,7 @@ async fn start_gatekeeper(plan: &Plan<'_>, listener: TcpListener) -> Result<(Arc
     let settings = gk_config::settings(plan).map_err(DevStackError::Config)?;
     let gk = service::start(settings).await.map_err(DevStackError::Gatekeeper)?;
     let server =
-        Server::spawn(listener, http::app(gk.clone())).map_err(|e| DevStackError::Io("gatekeeper".into(), e))?;
+        Server::spawn_gatekeeper(listener, gk.clone()).map_err(|e| DevStackError::Io("gatekeeper".into(), e))?;
     Ok((gk, server))
 }
 
