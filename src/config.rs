@@ -7,13 +7,13 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use ed25519_dalek::VerifyingKey;
 use serde::Deserialize;
 
 use s3gk_protocol::keys::parse_public_key;
 use s3gk_protocol::{AccessRequest, KeyId, Operation};
 
 use crate::error::ClientError;
+use crate::handshake::PinnedKey;
 
 /// The fields of [`ClientConfig`], as the page spells them.
 pub(crate) const FIELDS: [&str; 6] =
@@ -52,14 +52,6 @@ pub(crate) enum Credentials {
     SameOrigin,
     /// No cookies.
     Omit,
-}
-
-/// The gatekeeper's receipt-signing key, pinned by the page.
-#[derive(Clone, Debug)]
-pub(crate) struct PinnedKey {
-    pub(crate) key: VerifyingKey,
-    /// Receipts signed under any other key id are refused (`docs/protocol.md` 4.3).
-    pub(crate) key_id: KeyId,
 }
 
 /// A checked configuration.

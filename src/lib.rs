@@ -9,7 +9,9 @@
 //!
 //! The layers:
 //!
-//! - `config`, `handshake`, `clock`, `wire` and [`error`]: pure logic, tested natively;
+//! - [`handshake`]: the client core, which every client of the gatekeeper calls (this crate's
+//!   browser binding, the dev stack's seeder, the gatekeeper's tests and benchmark); `config`,
+//!   `clock` and [`error`]: pure logic, tested natively. The JSON comes from [`s3gk_wire`];
 //! - `web` (only on `wasm32`): fetch, WebCrypto and the JS classes `GatekeeperClient` and
 //!   `ObjectHandle`, a thin binding over the pure parts.
 //!
@@ -24,14 +26,17 @@
 mod clock;
 mod config;
 pub mod error;
-mod handshake;
-mod wire;
+pub mod handshake;
 
 #[cfg(target_arch = "wasm32")]
 mod web;
 
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+pub mod native;
+
 pub use error::ClientError;
 pub use s3gk_protocol as protocol;
+pub use s3gk_wire as wire;
 
 #[cfg(target_arch = "wasm32")]
 pub use web::{decrypt_object, encrypt_object, Engine, GatekeeperClient, ObjectDecryptor, ObjectHandle};

@@ -10,7 +10,7 @@ use s3gk_protocol::policy::time::TimePolicy;
 use s3gk_protocol::sign::{vendor_sign, Authorization, Keyring, VerifyPolicy};
 
 use super::*;
-use crate::wire::{KeyMaterialWire, ReceiptWire, WriteKeyWire};
+use s3gk_wire::{GrantedDecision, KeyMaterial, ObjectGrant, PresignedMethod, ReceiptJson, WriteKeyJson};
 
 const NOW: u64 = 1_800_000_000;
 
@@ -39,13 +39,13 @@ fn cosign(prepared: &Prepared) -> CosignAnswer {
     let (key, id) = vendor();
     CosignAnswer {
         vendor_key_id: id.to_string(),
-        vendor_signature: B64.encode(vendor_sign(&key, &id, &prepared.bytes)),
+        vendor_signature: Base64::encode(vendor_sign(&key, &id, &prepared.bytes)),
     }
 }
 
 /// What the gatekeeper answers: verify `body` as the gatekeeper does, sign a receipt with
 /// `signer`, and grant `objects`.
-fn gatekeeper_answer(body: &AuthorizeBody, signer: &SigningKey, objects: Vec<ObjectWire>) -> GrantAnswer {
+fn gatekeeper_answer(body: &AuthorizeRequest, signer: &SigningKey, objects: Vec<ObjectGrant>) -> Grant {
     let (vendor_key, vendor_id) = vendor();
     let mut vendor_keys = Keyring::new();
     vendor_keys.insert(vendor_id, vendor_key.verifying_key().as_bytes()).expect("valid key");
@@ -55,51 +55,54 @@ fn gatekeeper_answer(body: &AuthorizeBody, signer: &SigningKey, objects: Vec<Obj
         time: TimePolicy::default(),
         vendor_keys,
     };
-    let b64 = |s: &str| B64.decode(s).expect("base64");
     let auth = Authorization {
-        request: b64(&body.request),
+        request: body.request.decode().expect("base64"),
         vendor_key_id: body.vendor_key_id.clone(),
-        vendor_signature: b64(&body.vendor_signature).try_into().expect("64 bytes"),
-        client_signature: b64(&body.client_signature).try_into().expect("64 bytes"),
+        vendor_signature: body.vendor_signature.decode_array().expect("64 bytes"),
+        client_signature: body.client_signature.decode_array().expect("64 bytes"),
     };
     let verified = auth.verify(&policy, NOW + 1).expect("the gatekeeper accepts what the client built");
     let any = Acl::uniform(Rules { allow_countries: None, ..Rules::default() });
     let grant = verified.check_acl(&any, IpAddr::from([203, 0, 113, 7]), None).expect("allowed");
     let signed = grant.receipt(42, NOW + 1).sign(signer, &gatekeeper().1);
-    GrantAnswer {
-        receipt: ReceiptWire {
-            bytes: B64.encode(&signed.bytes),
-            signature: B64.encode(signed.signature),
+    Grant {
+        decision: GrantedDecision::Granted,
+        gatekeeper_id: "acme-gk".into(),
+        bucket: "b".into(),
+        receipt: ReceiptJson {
+            bytes: Base64::encode(&signed.bytes),
+            signature: Base64::encode(signed.signature),
             key_id: signed.key_id.to_string(),
+            sequence: 42,
         },
         objects,
     }
 }
 
-fn object(key: &str, method: &str) -> ObjectWire {
-    let put = method == "PUT";
-    ObjectWire {
+fn object(key: &str, method: PresignedMethod) -> ObjectGrant {
+    let put = method == PresignedMethod::Put;
+    ObjectGrant {
         key: key.into(),
         size: None,
-        sequence: Some(43),
-        method: method.into(),
+        sequence: 43,
+        method,
         url: format!("https://s3.example/b/{key}?X-Amz-Signature=0"),
         headers: Vec::new(),
         expires_at: NOW + 60,
         key_material: if put {
             Vec::new()
         } else {
-            vec![KeyMaterialWire { master_key_id: "mk-1".into(), key: B64.encode([5u8; 32]) }]
+            vec![KeyMaterial { master_key_id: "mk-1".into(), key: Base64::encode([5u8; 32]) }]
         },
-        write_key: put.then(|| WriteKeyWire {
+        write_key: put.then(|| WriteKeyJson {
             master_key_id: "mk-1".into(),
-            salt: B64.encode([6u8; 32]),
-            key: B64.encode([7u8; 32]),
+            salt: Base64::encode([6u8; 32]),
+            key: Base64::encode([7u8; 32]),
         }),
     }
 }
 
-fn round_trip(operation: Operation, key: &str, objects: Vec<ObjectWire>) -> Result<VerifiedGrant, ClientError> {
+fn round_trip(operation: Operation, key: &str, objects: Vec<ObjectGrant>) -> Result<VerifiedGrant, ClientError> {
     let p = prepared(operation, key);
     let body = authorize_body(&p, &cosign(&p), &session())?;
     verify_grant(gatekeeper_answer(&body, &gatekeeper().0, objects), &pinned(), &p)
@@ -128,8 +131,8 @@ fn bad_keys_are_refused_before_anyone_is_asked() {
 
 #[test]
 fn a_get_round_trip_verifies_and_summarises_the_receipt() {
-    let grant =
-        round_trip(Operation::Get, "tickets/1/a.png", vec![object("tickets/1/a.png", "GET")]).expect("verifies");
+    let grant = round_trip(Operation::Get, "tickets/1/a.png", vec![object("tickets/1/a.png", PresignedMethod::Get)])
+        .expect("verifies");
     let r = &grant.receipt;
     assert_eq!((r.key.as_str(), r.sequence, r.decided_at), ("tickets/1/a.png", 42, NOW + 1));
     assert_eq!(
@@ -148,16 +151,16 @@ fn a_receipt_signed_by_another_key_is_refused() {
     let p = prepared(Operation::Get, "k");
     let body = authorize_body(&p, &cosign(&p), &session()).expect("signs");
     let impostor = SigningKey::from_bytes(&[4; 32]);
-    let err = verify_grant(gatekeeper_answer(&body, &impostor, vec![object("k", "GET")]), &pinned(), &p)
+    let err = verify_grant(gatekeeper_answer(&body, &impostor, vec![object("k", PresignedMethod::Get)]), &pinned(), &p)
         .expect_err("impostor");
     assert_eq!(err.code(), "bad_receipt_signature");
 
-    let mut answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", "GET")]);
+    let mut answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", PresignedMethod::Get)]);
     answer.receipt.key_id = "gk-2".into();
     assert_eq!(verify_grant(answer, &pinned(), &p).expect_err("key id is signed").code(), "bad_receipt_signature");
 
     let pinned_other_id = PinnedKey { key_id: KeyId::new("gk-9").expect("id"), ..pinned() };
-    let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", "GET")]);
+    let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", PresignedMethod::Get)]);
     assert_eq!(verify_grant(answer, &pinned_other_id, &p).expect_err("pinned id").code(), "bad_receipt_signature");
 }
 
@@ -165,7 +168,7 @@ fn a_receipt_signed_by_another_key_is_refused() {
 fn a_receipt_for_another_request_is_refused() {
     let p = prepared(Operation::Get, "k");
     let body = authorize_body(&p, &cosign(&p), &session()).expect("signs");
-    let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", "GET")]);
+    let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", PresignedMethod::Get)]);
     let other = prepare("acme-gk", Operation::Get, "k", NOW, None, [8; 16], &session()).expect("prepares");
     assert_eq!(verify_grant(answer, &pinned(), &other).expect_err("other request").code(), "receipt_mismatch");
 }
@@ -173,22 +176,29 @@ fn a_receipt_for_another_request_is_refused() {
 #[test]
 fn objects_must_match_the_request() {
     let bad = |op: Operation, key: &str, objects| round_trip(op, key, objects).expect_err(key).code().to_owned();
-    assert_eq!(bad(Operation::Get, "k", vec![object("other", "GET")]), "bad_response");
-    assert_eq!(bad(Operation::Get, "k", vec![object("k", "PUT")]), "bad_response");
-    assert_eq!(bad(Operation::Get, "k", vec![object("k", "GET"), object("k", "GET")]), "bad_response");
+    assert_eq!(bad(Operation::Get, "k", vec![object("other", PresignedMethod::Get)]), "bad_response");
+    assert_eq!(bad(Operation::Get, "k", vec![object("k", PresignedMethod::Put)]), "bad_response");
+    assert_eq!(
+        bad(Operation::Get, "k", vec![object("k", PresignedMethod::Get), object("k", PresignedMethod::Get)]),
+        "bad_response"
+    );
     assert_eq!(bad(Operation::Get, "k", Vec::new()), "bad_response");
-    assert_eq!(bad(Operation::ListPrefix, "t/1/", vec![object("t/10/a", "GET")]), "bad_response");
-    let mut no_keys = object("k", "GET");
+    assert_eq!(bad(Operation::ListPrefix, "t/1/", vec![object("t/10/a", PresignedMethod::Get)]), "bad_response");
+    let mut no_keys = object("k", PresignedMethod::Get);
     no_keys.key_material.clear();
     assert_eq!(bad(Operation::Get, "k", vec![no_keys]), "bad_response");
-    let mut read_with_write_key = object("k", "GET");
-    read_with_write_key.write_key = object("k", "PUT").write_key;
+    let mut read_with_write_key = object("k", PresignedMethod::Get);
+    read_with_write_key.write_key = object("k", PresignedMethod::Put).write_key;
     assert_eq!(bad(Operation::Get, "k", vec![read_with_write_key]), "bad_response");
-    let mut script = object("k", "GET");
+    let mut script = object("k", PresignedMethod::Get);
     script.url = "javascript:alert(1)".into();
     assert_eq!(bad(Operation::Get, "k", vec![script]), "bad_response");
 
-    let listed = round_trip(Operation::ListPrefix, "t/1/", vec![object("t/1/a", "GET"), object("t/1/b/c", "GET")]);
+    let listed = round_trip(
+        Operation::ListPrefix,
+        "t/1/",
+        vec![object("t/1/a", PresignedMethod::Get), object("t/1/b/c", PresignedMethod::Get)],
+    );
     let listed = listed.expect("a listing verifies");
     assert_eq!(listed.objects.len(), 2);
     let summaries = listed.summaries();
@@ -203,7 +213,7 @@ fn objects_must_match_the_request() {
 fn a_vendor_answer_that_is_not_a_signature_is_a_bad_response() {
     let p = prepared(Operation::Get, "k");
     let mut answer = cosign(&p);
-    answer.vendor_signature = B64.encode([0u8; 63]);
+    answer.vendor_signature = Base64::encode([0u8; 63]);
     assert_eq!(authorize_body(&p, &answer, &session()).expect_err("short").code(), "bad_response");
     let answer = CosignAnswer { vendor_key_id: "a b".into(), ..cosign(&p) };
     assert_eq!(authorize_body(&p, &answer, &session()).expect_err("bad id").code(), "bad_response");
@@ -215,7 +225,7 @@ fn uploads_bind_the_length_under_the_announced_key() {
     let len = upload_length(100_000, &mk1).expect("fits");
     assert_eq!(len, 78 + 4 + 2 * 16 + 100_000);
     let op = Operation::Put { content_length: len, sha256: None, content_type: None };
-    let mut put = object("up/a.bin", "PUT");
+    let mut put = object("up/a.bin", PresignedMethod::Put);
     put.headers = vec![
         ("content-length".into(), len.to_string()),
         ("if-none-match".into(), "*".into()),
@@ -238,7 +248,7 @@ fn uploads_bind_the_length_under_the_announced_key() {
     assert_eq!(upload_plan(unbound, &mk1, len).expect_err("unbound").code(), "bad_response");
     // A put answered with a per-object key (which would open what is stored) is refused.
     let mut leaky = put.clone();
-    leaky.key_material = object("up/a.bin", "GET").key_material;
+    leaky.key_material = object("up/a.bin", PresignedMethod::Get).key_material;
     let op2 = op.clone();
     assert_eq!(round_trip(op2, "up/a.bin", vec![leaky]).expect_err("leaky").code(), "bad_response");
 }

@@ -27,8 +27,24 @@ use super::{encrypt, fetch};
 use crate::clock::Clock;
 use crate::config::{check_field_names, ClientConfig, Settings};
 use crate::error::{ClientError, Party};
-use crate::handshake::{self, ReceiptSummary, VerifiedGrant};
-use crate::wire::{AuthorizeBody, CosignAnswer, GrantAnswer, InfoAnswer};
+use crate::handshake::{self, Access, ReceiptSummary, Transport, VerifiedGrant};
+use s3gk_wire::{AuthorizeRequest, CosignAnswer, CosignRequest, Grant, Info as InfoAnswer};
+
+/// The handshake's two round trips over `fetch`: the co-sign call with the page's credentials
+/// choice, the gatekeeper without cookies. The signed body is kept for the replay test hook.
+struct Fetch<'a>(&'a GatekeeperClient);
+
+impl Transport for Fetch<'_> {
+    async fn cosign(&self, body: &CosignRequest) -> Result<CosignAnswer, ClientError> {
+        let credentials = fetch::credentials(self.0.settings.credentials);
+        fetch::post_json(Party::Vendor, &self.0.settings.cosign_url, body, credentials).await
+    }
+
+    async fn authorize(&self, body: &AuthorizeRequest) -> Result<Grant, ClientError> {
+        *self.0.last_body.borrow_mut() = Some(body.clone());
+        fetch::post_json(Party::Gatekeeper, &self.0.authorize_url(), body, RequestCredentials::Omit).await
+    }
+}
 
 /// What `/v1/info` told this client.
 #[derive(Clone, Debug)]
@@ -45,7 +61,7 @@ pub struct GatekeeperClient {
     session: SigningKey,
     info: RefCell<Option<Info>>,
     receipts: RefCell<Vec<ReceiptSummary>>,
-    last_body: RefCell<Option<AuthorizeBody>>,
+    last_body: RefCell<Option<AuthorizeRequest>>,
     clock_shift: Cell<i64>,
 }
 
@@ -96,7 +112,7 @@ impl GatekeeperClient {
         let info = Info {
             clock: Clock::from_server_time(answer.server_time, js_sys::Date::now()),
             upload_key_id: answer.upload_master_key_id.and_then(|id| KeyId::new(&id).ok()),
-            max_lifetime: answer.limits.and_then(|l| l.max_lifetime_secs),
+            max_lifetime: Some(answer.limits.max_lifetime_secs),
         };
         *self.info.borrow_mut() = Some(info.clone());
         Ok(info)
@@ -107,20 +123,15 @@ impl GatekeeperClient {
         self.receipts.borrow_mut().clear();
         let info = self.info().await?;
         let clock = info.clock.shifted(self.clock_shift.get());
-        let now = clock.now(js_sys::Date::now());
-        let nonce = random::<16>()?;
-        let gatekeeper_id = &self.settings.gatekeeper_id;
-        let prepared =
-            handshake::prepare(gatekeeper_id, operation, key, now, info.max_lifetime, *nonce, &self.session)?;
-        let cosign = handshake::cosign_request(&prepared);
-        let credentials = fetch::credentials(self.settings.credentials);
-        let vendor: CosignAnswer =
-            fetch::post_json(Party::Vendor, &self.settings.cosign_url, &cosign, credentials).await?;
-        let body = handshake::authorize_body(&prepared, &vendor, &self.session)?;
-        *self.last_body.borrow_mut() = Some(body.clone());
-        let answer: GrantAnswer =
-            fetch::post_json(Party::Gatekeeper, &self.authorize_url(), &body, RequestCredentials::Omit).await?;
-        let grant = handshake::verify_grant(answer, &self.settings.pinned, &prepared)?;
+        let who = Access {
+            gatekeeper_id: &self.settings.gatekeeper_id,
+            pinned: &self.settings.pinned,
+            session: &self.session,
+            now: clock.now(js_sys::Date::now()),
+            max_lifetime: info.max_lifetime,
+            nonce: *random::<16>()?,
+        };
+        let grant = handshake::access(&Fetch(self), &who, operation, key).await?;
         *self.receipts.borrow_mut() = grant.summaries();
         Ok((grant, clock))
     }
@@ -194,7 +205,7 @@ impl GatekeeperClient {
     #[doc(hidden)]
     pub async fn replay_last_authorization(&self) -> Result<(), ClientError> {
         let body = self.last_body.borrow().clone().ok_or(ClientError::InvalidArgument("nothing to replay".into()))?;
-        let _: GrantAnswer =
+        let _: Grant =
             fetch::post_json(Party::Gatekeeper, &self.authorize_url(), &body, RequestCredentials::Omit).await?;
         Ok(())
     }

@@ -16,7 +16,7 @@ use web_sys::{Headers, ReadableStream, RequestCache, RequestCredentials, Request
 
 use crate::config::Credentials;
 use crate::error::{ClientError, Party};
-use crate::wire::ErrorAnswer;
+use s3gk_wire::ErrorAnswer;
 
 /// One request.
 struct Call<'a> {

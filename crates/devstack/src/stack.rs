@@ -27,6 +27,7 @@ use crate::seed::{SeedError, SeedReport, Seeder};
 use crate::server::Server;
 use crate::vendor::{self, Site, VendorState};
 use crate::{DemoLogin, DevStackConfig, StackInfo, DEMO_USERS};
+use s3_gatekeeper_client::handshake::PinnedKey;
 
 /// A running dev stack.
 pub struct DevStack {
@@ -249,6 +250,7 @@ async fn stop_gatekeeper(gk: &Gatekeeper, server: Server) {
 }
 
 async fn seed_with(gk: &Gatekeeper, server: &Server, vendor_key: &SigningKey) -> Result<SeedReport, SeedError> {
-    let gatekeeper_key = gk.settings.signing_key.verifying_key();
-    Seeder { gk, gatekeeper_url: server.url(), gatekeeper_key, vendor_key }.run().await
+    // Pinned from the stack's own configuration, as a client's configuration would pin it.
+    let pinned = PinnedKey { key: gk.settings.signing_key.verifying_key(), key_id: gk.settings.signing_key_id.clone() };
+    Seeder { gk, gatekeeper_url: server.url(), pinned, vendor_key }.run().await
 }

@@ -1,8 +1,8 @@
-//! Seeding: sample tickets uploaded encrypted through the real put flow, as a vendor backend and
-//! a client would: an access request signed by the vendor key and a fresh session key, POSTed to
-//! the gatekeeper's `/v1/authorize` over HTTP; the receipt checked against the gatekeeper's key;
-//! the plaintext encrypted with the released per-object key (random salt, default chunk size);
-//! the ciphertext PUT to the presigned URL with the headers it requires.
+//! Seeding: sample tickets uploaded encrypted through the real put flow, as a vendor backend acting
+//! for itself would: the client core's handshake ([`handshake::access`]) with a fresh session key,
+//! the vendor key co-signing locally, `/v1/authorize` over HTTP, the receipt checked against the
+//! pinned gatekeeper key; the plaintext encrypted with the released write key (default chunk
+//! size); the ciphertext PUT to the presigned URL with the headers it requires.
 //!
 //! Idempotent: objects already in the bucket (listed directly from S3 with the operator's
 //! credentials, which adds nothing to the audit log) are skipped, and a `412` from S3 (the object
@@ -16,16 +16,13 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::time::SystemTime;
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore as _};
+use s3_gatekeeper_client::handshake::{self, upload_length, upload_plan, Access, PinnedKey};
+use s3_gatekeeper_client::native::{Cosigner, HttpTransport};
 use s3gk_gatekeeper::authorize::{unix_secs, Gatekeeper};
-use s3gk_protocol::object::{self, ciphertext_len, WriteKey, DEFAULT_CHUNK_SIZE};
-use s3gk_protocol::sign::{client_sign, vendor_sign, verify_receipt, SignedReceipt};
-use s3gk_protocol::{AccessRequest, KeyId, Operation};
-use serde::Deserialize;
-use serde_json::json;
+use s3gk_protocol::object::{self, DEFAULT_CHUNK_SIZE};
+use s3gk_protocol::{KeyId, Operation};
 use zeroize::Zeroizing;
 
 use crate::gatekeeper::{GATEKEEPER_ID, MASTER_KEY_ID, VENDOR_KEY_ID};
@@ -61,40 +58,10 @@ pub(crate) struct Seeder<'a> {
     pub(crate) gk: &'a Gatekeeper,
     /// The gatekeeper's base URL.
     pub(crate) gatekeeper_url: &'a str,
-    /// The key receipts must verify under (pinned, not fetched).
-    pub(crate) gatekeeper_key: VerifyingKey,
+    /// The key receipts must verify under (pinned, not fetched), and its id.
+    pub(crate) pinned: PinnedKey,
     /// The vendor's co-signing key.
     pub(crate) vendor_key: &'a SigningKey,
-}
-
-/// The parts of a grant the seeder uses.
-#[derive(Deserialize)]
-struct Grant {
-    receipt: ReceiptJson,
-    objects: Vec<ObjectJson>,
-}
-
-#[derive(Deserialize)]
-struct ReceiptJson {
-    bytes: String,
-    signature: String,
-    key_id: String,
-}
-
-#[derive(Deserialize)]
-struct ObjectJson {
-    method: String,
-    url: String,
-    headers: Vec<[String; 2]>,
-    write_key: Option<WriteKeyJson>,
-}
-
-/// What a put grant releases: the write key of the salt the gatekeeper drew.
-#[derive(Deserialize)]
-struct WriteKeyJson {
-    master_key_id: String,
-    salt: String,
-    key: String,
 }
 
 impl Seeder<'_> {
@@ -114,9 +81,15 @@ impl Seeder<'_> {
             .user_agent("s3gk-devstack seeder")
             .build()
             .map_err(|e| SeedError(e.to_string()))?;
+        let vendor_key_id = KeyId::new(VENDOR_KEY_ID).map_err(|e| SeedError(e.to_string()))?;
+        let transport = HttpTransport {
+            http,
+            gatekeeper_url: self.gatekeeper_url.to_owned(),
+            cosigner: Cosigner::Local { key: Box::new(self.vendor_key.clone()), key_id: vendor_key_id },
+        };
         let mut report = SeedReport::default();
         for o in objects {
-            if existing.contains(&o.key) || !self.upload(&http, &o.key, &o.plaintext).await? {
+            if existing.contains(&o.key) || !self.upload(&transport, &o.key, &o.plaintext).await? {
                 report.skipped.push(o.key);
             } else {
                 report.uploaded.push(o.key);
@@ -125,93 +98,45 @@ impl Seeder<'_> {
         Ok(report)
     }
 
-    /// The put flow for one object. `Ok(false)` if S3 says it exists already.
-    async fn upload(&self, http: &reqwest::Client, key: &str, plaintext: &[u8]) -> Result<bool, SeedError> {
+    /// The put flow for one object, through the client core's handshake. `Ok(false)` if S3 says
+    /// it exists already.
+    async fn upload(&self, transport: &HttpTransport, key: &str, plaintext: &[u8]) -> Result<bool, SeedError> {
         let master_key_id = KeyId::new(MASTER_KEY_ID).map_err(|e| fail(key, e))?;
-        let vendor_key_id = KeyId::new(VENDOR_KEY_ID).map_err(|e| fail(key, e))?;
         // The first master key encrypts uploads and its id is known, so the ciphertext length
-        // can be bound into the request before the key is released.
-        let length = u64::try_from(plaintext.len())
-            .ok()
-            .and_then(|n| ciphertext_len(n, DEFAULT_CHUNK_SIZE, &master_key_id))
-            .ok_or_else(|| fail(key, "too large"))?;
+        // can be bound into the request before the write key is released.
+        let length = upload_length(plaintext.len(), &master_key_id).map_err(|e| fail(key, e))?;
         let mut seed = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(seed.as_mut_slice());
         let session = SigningKey::from_bytes(&seed);
         let mut nonce = [0u8; 16];
         OsRng.fill_bytes(&mut nonce);
-        let now = unix_secs(SystemTime::now());
-        let request = AccessRequest {
-            gatekeeper_id: GATEKEEPER_ID.to_owned(),
-            operation: Operation::Put { content_length: length, sha256: None, content_type: None },
-            key: key.to_owned(),
-            issued_at: now,
-            expires_at: now.saturating_add(60),
+        let who = Access {
+            gatekeeper_id: GATEKEEPER_ID,
+            pinned: &self.pinned,
+            session: &session,
+            now: unix_secs(SystemTime::now()),
+            max_lifetime: None,
             nonce,
-            session_key: session.verifying_key().to_bytes(),
         };
-        let bytes = request.encode().map_err(|e| fail(key, e))?;
-        let vendor_signature = vendor_sign(self.vendor_key, &vendor_key_id, &bytes);
-        let client_signature = client_sign(&session, &bytes, &vendor_key_id, &vendor_signature);
-        let body = json!({
-            "request": B64.encode(&bytes),
-            "vendor_key_id": VENDOR_KEY_ID,
-            "vendor_signature": B64.encode(vendor_signature),
-            "client_signature": B64.encode(client_signature),
-        });
-        let answer = http
-            .post(format!("{}/v1/authorize", self.gatekeeper_url))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| fail(key, format!("authorize: {e}")))?;
-        let status = answer.status();
-        let text = answer.text().await.map_err(|e| fail(key, format!("authorize: {e}")))?;
-        if !status.is_success() {
-            return Err(fail(key, format!("authorize refused ({status}): {text}")));
-        }
-        let grant: Grant = serde_json::from_str(&text).map_err(|e| fail(key, format!("authorize answer: {e}")))?;
-        self.check_receipt(key, &grant.receipt, &bytes)?;
-        let [object] = <[ObjectJson; 1]>::try_from(grant.objects).map_err(|_| fail(key, "expected one object"))?;
-        let bytes32 = |text: &str| B64.decode(text).ok().and_then(|k| <[u8; 32]>::try_from(k).ok());
-        let write_key = object
-            .write_key
-            .as_ref()
-            .filter(|w| w.master_key_id == MASTER_KEY_ID)
-            .and_then(|w| Some(WriteKey::from_bytes(master_key_id, bytes32(&w.salt)?, bytes32(&w.key)?)))
-            .ok_or_else(|| fail(key, "no usable write key in the grant"))?;
-        let ciphertext = object::encrypt(write_key, DEFAULT_CHUNK_SIZE, plaintext).map_err(|e| fail(key, e))?;
+        let put = Operation::Put { content_length: length, sha256: None, content_type: None };
+        let grant =
+            handshake::access(transport, &who, put, key).await.map_err(|e| fail(key, format!("authorize: {e}")))?;
+        let object = grant.objects.into_iter().next().ok_or_else(|| fail(key, "expected one object"))?;
+        let plan = upload_plan(object, &master_key_id, length).map_err(|e| fail(key, e))?;
+        let ciphertext = object::encrypt(plan.write_key, DEFAULT_CHUNK_SIZE, plaintext).map_err(|e| fail(key, e))?;
         if u64::try_from(ciphertext.len()).ok() != Some(length) {
             return Err(fail(key, "ciphertext length differs from the bound length"));
         }
-        if object.method != "PUT" {
-            return Err(fail(key, "the grant is not a PUT"));
+        // reqwest sets Content-Length from the body (the same value, bound by the grant).
+        let mut request = transport.http.put(&plan.url).body(ciphertext);
+        for (name, value) in &plan.headers {
+            request = request.header(name, value);
         }
-        let mut put = http.put(&object.url).body(ciphertext);
-        for [name, value] in &object.headers {
-            // reqwest sets Content-Length from the body (the same value, bound by the grant).
-            if !name.eq_ignore_ascii_case("content-length") {
-                put = put.header(name, value);
-            }
-        }
-        let sent = put.send().await.map_err(|e| fail(key, format!("upload: {e}")))?;
+        let sent = request.send().await.map_err(|e| fail(key, format!("upload: {e}")))?;
         match sent.status().as_u16() {
             200..=299 => Ok(true),
             412 => Ok(false),
             other => Err(fail(key, format!("upload refused by S3 ({other})"))),
         }
-    }
-
-    fn check_receipt(&self, key: &str, receipt: &ReceiptJson, sent: &[u8]) -> Result<(), SeedError> {
-        let signed = SignedReceipt {
-            bytes: B64.decode(&receipt.bytes).map_err(|_| fail(key, "receipt is not base64"))?,
-            key_id: KeyId::new(&receipt.key_id).map_err(|e| fail(key, e))?,
-            signature: B64
-                .decode(&receipt.signature)
-                .ok()
-                .and_then(|s| <[u8; 64]>::try_from(s).ok())
-                .ok_or_else(|| fail(key, "receipt signature is not 64 bytes of base64"))?,
-        };
-        verify_receipt(&signed, &self.gatekeeper_key, sent).map(|_| ()).map_err(|e| fail(key, format!("receipt: {e}")))
     }
 }

@@ -13,12 +13,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use ed25519_dalek::SigningKey;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use s3_gatekeeper_client::handshake::{authorize_body, Prepared};
+use s3_gatekeeper_client::native::cosign_locally;
 use s3gk_gatekeeper::authorize::Gatekeeper;
 use s3gk_gatekeeper::config::Settings;
 use s3gk_gatekeeper::{http, service};
-use s3gk_protocol::sign::{client_sign, vendor_sign};
 use s3gk_protocol::{AccessRequest, KeyId, Operation};
 use s3gk_s3_local::{LocalS3, LocalS3Config};
 
@@ -282,16 +283,10 @@ impl Client {
 
     /// The JSON body for `req`, signed by the vendor and this client's session key.
     pub fn signed(&self, req: &AccessRequest) -> Value {
-        let bytes = req.encode().unwrap();
-        let vid = KeyId::new(VENDOR_KEY_ID).unwrap();
-        let vendor_signature = vendor_sign(&self.vendor, &vid, &bytes);
-        let client_signature = client_sign(&self.session, &bytes, &vid, &vendor_signature);
-        json!({
-            "request": B64.encode(&bytes),
-            "vendor_key_id": VENDOR_KEY_ID,
-            "vendor_signature": B64.encode(vendor_signature),
-            "client_signature": B64.encode(client_signature),
-        })
+        // The client core builds the body, exactly as the browser client does.
+        let prepared = Prepared::encode(req.clone()).unwrap();
+        let vendor = cosign_locally(&self.vendor, &KeyId::new(VENDOR_KEY_ID).unwrap(), &prepared.bytes);
+        serde_json::to_value(authorize_body(&prepared, &vendor, &self.session).unwrap()).unwrap()
     }
 
     /// POSTs a body to /v1/authorize with extra headers; returns the status and JSON.
