@@ -4,13 +4,13 @@
 //! 1. **S3**: [`s3gk_s3_local::LocalS3`] with one bucket, CORS for the page's origins;
 //! 2. **the gatekeeper**: the real one, from a TOML configuration checked like a customer's
 //!    ([`gatekeeper`]), SQLite audit log, loopback clients placed in the US;
-//! 3. **the vendor**: a demo login, the co-signer and the report page ([`vendor`]);
+//! 3. **the vendor**: a demo login, the co-signer and the report page ([`s3gk_demo_vendor`]);
 //! 4. **persistence**: everything under one data folder, keys in `keys.json` ([`keys`]);
 //! 5. **seeding**: sample tickets uploaded encrypted through the real put flow ([`seed`]).
 //!
 //! [`DevStack::start`] brings it up, [`DevStack::info`] says where, [`DevStack::shutdown`] stops
 //! it. It is for development only: the demo passwords are public, and the vendor proxies the
-//! customer's audit log (see [`vendor`]). It must never listen on anything but loopback.
+//! customer's audit log (see [`s3gk_demo_vendor`]). It must never listen on anything but loopback.
 
 #![forbid(unsafe_code)]
 
@@ -20,16 +20,15 @@ pub mod keys;
 pub mod seed;
 mod server;
 mod stack;
-pub mod vendor;
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 pub use error::DevStackError;
+pub use s3gk_demo_vendor::users::{DemoUser, DEMO_USERS};
 pub use seed::{SeedError, SeedReport};
 pub use stack::DevStack;
-pub use vendor::users::{DemoUser, DEMO_USERS};
 
 /// How to start a [`DevStack`].
 #[derive(Clone, Debug)]

@@ -25,9 +25,9 @@ use crate::gatekeeper::{self as gk_config, Plan, BUCKET, GATEKEEPER_ID, GATEKEEP
 use crate::keys::DevKeys;
 use crate::seed::{SeedError, SeedReport, Seeder};
 use crate::server::Server;
-use crate::vendor::{self, Site, VendorState};
 use crate::{DemoLogin, DevStackConfig, StackInfo, DEMO_USERS};
 use s3_gatekeeper_client::handshake::PinnedKey;
+use s3gk_demo_vendor::{self as vendor, Site, VendorState, MAX_LIFETIME_SECS};
 
 /// A running dev stack.
 pub struct DevStack {
@@ -170,7 +170,7 @@ impl DevStack {
                 .build()
                 .map_err(|e| DevStackError::Io("http client".into(), std::io::Error::other(e)))?,
             post_origins: page_origins.clone(),
-            page_config: vendor::page_config(&info, GATEKEEPER_KEY_ID, &vendor_key.verifying_key().to_bytes()),
+            page_config: page_config(&info, GATEKEEPER_KEY_ID, &vendor_key.verifying_key().to_bytes()),
         };
         let site =
             Site { www: config.www.clone(), pkg: config.pkg.clone(), cors_origins: config.extra_origins.clone() };
@@ -253,4 +253,22 @@ async fn seed_with(gk: &Gatekeeper, server: &Server, vendor_key: &SigningKey) ->
     // Pinned from the stack's own configuration, as a client's configuration would pin it.
     let pinned = PinnedKey { key: gk.settings.signing_key.verifying_key(), key_id: gk.settings.signing_key_id.clone() };
     Seeder { gk, gatekeeper_url: server.url(), pinned, vendor_key }.run().await
+}
+
+/// The page's configuration, as the demo vendor's `GET /api/config` answers it: in embedded mode
+/// the page's pinned gatekeeper key comes from the vendor's origin (`docs/vendor-demo.md`).
+fn page_config(info: &StackInfo, gatekeeper_key_id: &str, vendor_public_key: &[u8; 32]) -> serde_json::Value {
+    use base64::Engine as _;
+    serde_json::json!({
+        "gatekeeper_url": info.gatekeeper,
+        "gatekeeper_id": info.gatekeeper_id,
+        "gatekeeper_key_id": gatekeeper_key_id,
+        "gatekeeper_public_key": info.gatekeeper_public_key,
+        "cosign_url": format!("{}/api/cosign", info.vendor),
+        "vendor_key_id": info.vendor_key_id,
+        "vendor_public_key": base64::engine::general_purpose::STANDARD.encode(vendor_public_key),
+        "bucket": info.bucket,
+        "root_prefix": crate::gatekeeper::ROOT_PREFIX,
+        "max_lifetime_secs": MAX_LIFETIME_SECS,
+    })
 }

@@ -1,5 +1,10 @@
-//! The demo vendor: its login, its co-signer, and the report page it serves (the page is the
-//! vendor's code, so co-signing is same-origin for it).
+//! The demo vendor's backend: its login, its co-signer, and the report page it serves (the page is
+//! the vendor's code, so co-signing is same-origin for it).
+//!
+//! It shows what a vendor integrating s3-gatekeeper runs, and it needs only the protocol crate
+//! (and the shared JSON of [`s3gk_wire`]): the co-signer is `s3gk_protocol::cosign::CosignPolicy`'s
+//! checks, the vendor's own permission check, and a signature. The dev stack wires it to a real
+//! gatekeeper; a vendor would run its own equivalent next to its website.
 //!
 //! | route | what |
 //! |---|---|
@@ -17,6 +22,7 @@
 
 mod audit;
 mod cosign;
+mod error;
 pub mod session;
 pub mod users;
 
@@ -30,54 +36,51 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use ed25519_dalek::SigningKey;
-use s3gk_gatekeeper::http::ApiError;
 use s3gk_protocol::KeyId;
-use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use zeroize::Zeroizing;
 
 pub use cosign::MAX_LIFETIME_SECS;
+pub use error::VendorError;
 
 /// Everything the vendor's handlers share.
-pub(crate) struct VendorState {
+pub struct VendorState {
     /// Logged-in sessions.
-    pub(crate) sessions: session::Sessions,
+    pub sessions: session::Sessions,
     /// The vendor's co-signing key.
-    pub(crate) signer: SigningKey,
+    pub signer: SigningKey,
     /// Its id.
-    pub(crate) signer_key_id: KeyId,
+    pub signer_key_id: KeyId,
     /// The gatekeeper's id (the audience requests must name).
-    pub(crate) gatekeeper_id: String,
+    pub gatekeeper_id: String,
     /// The gatekeeper's base URL.
-    pub(crate) gatekeeper_url: String,
+    pub gatekeeper_url: String,
     /// The admin token, only for the demo audit proxy.
-    pub(crate) admin_token: Zeroizing<String>,
+    pub admin_token: Zeroizing<String>,
     /// Calls the gatekeeper (audit proxy).
-    pub(crate) http: reqwest::Client,
+    pub http: reqwest::Client,
     /// Origins whose POSTs are accepted: the page's own and the extra ones.
-    pub(crate) post_origins: Vec<String>,
+    pub post_origins: Vec<String>,
     /// What `GET /api/config` answers.
-    pub(crate) page_config: serde_json::Value,
+    pub page_config: serde_json::Value,
 }
 
 /// Where the static files come from, and who else may call the API.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Site {
+pub struct Site {
     /// The page's folder, served at `/`.
-    pub(crate) www: Option<PathBuf>,
+    pub www: Option<PathBuf>,
     /// The npm package's folder, served at `/pkg/`.
-    pub(crate) pkg: Option<PathBuf>,
+    pub pkg: Option<PathBuf>,
     /// Extra origins granted CORS with credentials (exact match).
-    pub(crate) cors_origins: Vec<String>,
+    pub cors_origins: Vec<String>,
 }
 
 /// The vendor's router.
-pub(crate) fn app(state: Arc<VendorState>, site: &Site) -> Router {
+pub fn app(state: Arc<VendorState>, site: &Site) -> Router {
     let origins: Vec<HeaderValue> = site.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
@@ -92,7 +95,10 @@ pub(crate) fn app(state: Arc<VendorState>, site: &Site) -> Router {
         .route("/api/cosign", post(cosign::cosign))
         .route("/api/audit", get(audit::audit))
         .route("/api/config", get(config))
-        .route("/api/{*rest}", any(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") }))
+        .route(
+            "/api/{*rest}",
+            any(|| async { VendorError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") }),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), check_origin))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     let mut router = api.with_state(state);
@@ -115,7 +121,7 @@ async fn check_origin(State(state): State<Arc<VendorState>>, req: Request, next:
     let origin = req.headers().get(header::ORIGIN).map(|o| o.to_str().unwrap_or("\u{fffd}"));
     if let (false, Some(origin)) = (safe, origin) {
         if !state.post_origins.iter().any(|o| o == origin) {
-            return ApiError::new(StatusCode::FORBIDDEN, "bad_origin", "requests from this origin are not accepted")
+            return VendorError::new(StatusCode::FORBIDDEN, "bad_origin", "requests from this origin are not accepted")
                 .into_response();
         }
     }
@@ -126,26 +132,6 @@ async fn check_origin(State(state): State<Arc<VendorState>>, req: Request, next:
 /// vendor would pin in its page's configuration.
 async fn config(State(state): State<Arc<VendorState>>) -> Json<serde_json::Value> {
     Json(state.page_config.clone())
-}
-
-/// The page's configuration, as `GET /api/config` answers it.
-pub(crate) fn page_config(
-    info: &crate::StackInfo,
-    gatekeeper_key_id: &str,
-    vendor_public_key: &[u8; 32],
-) -> serde_json::Value {
-    json!({
-        "gatekeeper_url": info.gatekeeper,
-        "gatekeeper_id": info.gatekeeper_id,
-        "gatekeeper_key_id": gatekeeper_key_id,
-        "gatekeeper_public_key": info.gatekeeper_public_key,
-        "cosign_url": format!("{}/api/cosign", info.vendor),
-        "vendor_key_id": info.vendor_key_id,
-        "vendor_public_key": B64.encode(vendor_public_key),
-        "bucket": info.bucket,
-        "root_prefix": crate::gatekeeper::ROOT_PREFIX,
-        "max_lifetime_secs": MAX_LIFETIME_SECS,
-    })
 }
 
 async fn placeholder() -> Html<&'static str> {

@@ -10,19 +10,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::error::VendorError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rand_core::{OsRng, RngCore as _};
-use s3gk_gatekeeper::http::ApiError;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::users::{self, DemoUser};
-use super::VendorState;
+use crate::users::{self, DemoUser};
+use crate::VendorState;
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "s3gk_demo_session";
@@ -33,7 +33,7 @@ const MAX_SESSIONS: usize = 10_000;
 
 /// Logged-in sessions, by the SHA-256 of their id.
 #[derive(Debug, Default)]
-pub(crate) struct Sessions {
+pub struct Sessions {
     by_hash: Mutex<HashMap<[u8; 32], Session>>,
 }
 
@@ -94,8 +94,8 @@ fn session_hash(headers: &HeaderMap) -> Option<[u8; 32]> {
 }
 
 /// The error answer for a request without a live session.
-pub(crate) fn not_logged_in() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "not_logged_in", "log in first")
+pub(crate) fn not_logged_in() -> VendorError {
+    VendorError::new(StatusCode::UNAUTHORIZED, "not_logged_in", "log in first")
 }
 
 /// The body of `POST /api/login`.
@@ -113,7 +113,7 @@ fn who(user: &DemoUser) -> serde_json::Value {
 /// `POST /api/login {username, password}`: sets the session cookie, answers `{user, prefixes}`.
 pub(crate) async fn login(State(state): State<Arc<VendorState>>, body: Result<Json<Login>, JsonRejection>) -> Response {
     let Ok(Json(login)) = body else {
-        return ApiError::new(
+        return VendorError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
             "body must be JSON with username and password",
@@ -122,7 +122,7 @@ pub(crate) async fn login(State(state): State<Arc<VendorState>>, body: Result<Js
     };
     let Some(user) = users::authenticate(&login.username, &login.password) else {
         tracing::info!("demo login refused");
-        return ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong username or password")
+        return VendorError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong username or password")
             .into_response();
     };
     let id = state.sessions.create(user);
@@ -130,7 +130,7 @@ pub(crate) async fn login(State(state): State<Arc<VendorState>>, body: Result<Js
     tracing::info!(user = user.username, "demo login");
     match HeaderValue::from_str(&cookie) {
         Ok(value) => ([(header::SET_COOKIE, value)], Json(who(user))).into_response(),
-        Err(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response(),
+        Err(_) => VendorError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response(),
     }
 }
 

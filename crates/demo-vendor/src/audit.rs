@@ -10,19 +10,19 @@
 
 use std::sync::Arc;
 
+use crate::error::VendorError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use s3gk_gatekeeper::http::ApiError;
 use s3gk_protocol::policy::object_key::{check_syntax, KeyKind};
 use s3gk_protocol::{Denial, Operation};
 use serde::Deserialize;
 
-use super::cosign::vendor_denied;
-use super::session::not_logged_in;
-use super::VendorState;
+use crate::cosign::vendor_denied;
+use crate::session::not_logged_in;
+use crate::VendorState;
 
 /// Query of `GET /api/audit`.
 #[derive(Deserialize)]
@@ -44,10 +44,10 @@ pub(crate) async fn audit(
     let Some(user) = state.sessions.user(&headers) else { return not_logged_in().into_response() };
     let Ok(Query(query)) = query else {
         let msg = "expected ?prefix=tickets/NNNN/ and optionally &limit=1..1000";
-        return ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", msg).into_response();
+        return VendorError::new(StatusCode::BAD_REQUEST, "malformed_query", msg).into_response();
     };
     if let Err(p) = check_syntax(&query.prefix, KeyKind::Prefix) {
-        return ApiError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()).into_response();
+        return VendorError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()).into_response();
     }
     if user.may(&Operation::ListPrefix, &query.prefix).is_err() {
         return vendor_denied().into_response();
@@ -61,7 +61,7 @@ pub(crate) async fn audit(
         .send()
         .await;
     let unavailable = || {
-        ApiError::new(StatusCode::BAD_GATEWAY, "gatekeeper_unavailable", "the gatekeeper's audit search failed")
+        VendorError::new(StatusCode::BAD_GATEWAY, "gatekeeper_unavailable", "the gatekeeper's audit search failed")
             .into_response()
     };
     let Ok(answer) = sent else { return unavailable() };

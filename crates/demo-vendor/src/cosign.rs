@@ -13,7 +13,7 @@
 //! for next month.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -22,17 +22,17 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use s3gk_gatekeeper::authorize::unix_secs;
-use s3gk_gatekeeper::http::ApiError;
+
+use crate::error::VendorError;
 use s3gk_protocol::cosign::CosignPolicy;
 use s3gk_protocol::policy::time::TimePolicy;
 use s3gk_protocol::Denial;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::session::not_logged_in;
-use super::users::PermissionProblem;
-use super::VendorState;
+use crate::session::not_logged_in;
+use crate::users::PermissionProblem;
+use crate::VendorState;
 
 /// The longest validity window the vendor co-signs, in seconds.
 pub const MAX_LIFETIME_SECS: u64 = 300;
@@ -51,8 +51,8 @@ pub(crate) struct CosignBody {
     request: String,
 }
 
-pub(crate) fn vendor_denied() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "vendor_denied", "your account may not access this key")
+pub(crate) fn vendor_denied() -> VendorError {
+    VendorError::new(StatusCode::FORBIDDEN, "vendor_denied", "your account may not access this key")
 }
 
 /// `POST /api/cosign {request}` → `{vendor_key_id, vendor_signature}`.
@@ -71,24 +71,25 @@ fn cosign_inner(
     state: &VendorState,
     headers: &HeaderMap,
     body: Result<Json<CosignBody>, JsonRejection>,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<serde_json::Value, VendorError> {
     let user = state.sessions.user(headers).ok_or_else(not_logged_in)?;
     let Ok(Json(body)) = body else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "body must be JSON with request"));
+        return Err(VendorError::new(StatusCode::BAD_REQUEST, "malformed_json", "body must be JSON with request"));
     };
     let bytes = B64.decode(&body.request).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_request", "request is not base64 with padding")
+        VendorError::new(StatusCode::BAD_REQUEST, "malformed_request", "request is not base64 with padding")
     })?;
     let policy = CosignPolicy { gatekeeper_id: state.gatekeeper_id.clone(), time: cosign_time_policy() };
-    let candidate = policy.check(&bytes, unix_secs(SystemTime::now())).map_err(|denial| {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let candidate = policy.check(&bytes, now).map_err(|denial| {
         let status = if denial == Denial::WrongAudience { StatusCode::FORBIDDEN } else { StatusCode::BAD_REQUEST };
-        ApiError::new(status, denial.code(), denial.to_string())
+        VendorError::new(status, denial.code(), denial.to_string())
     })?;
     let request = candidate.request();
     match user.may(&request.operation, &request.key) {
         Ok(()) => {}
         Err(PermissionProblem::Key(p)) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()))
+            return Err(VendorError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()))
         }
         Err(PermissionProblem::Denied) => {
             tracing::info!(user = user.username, key = %request.key, "co-signature refused");
