@@ -27,6 +27,14 @@ step() {
     fi
 }
 
+# A committed symbolic link resolves differently on every machine (an absolute one dangles or
+# loops): none may be in the repository.
+no_symlinks() {
+    local links
+    links="$(git ls-files -s | awk '$1 == "120000" { print $4 }')"
+    [ -z "$links" ] || { printf 'committed symbolic links:\n%s\n' "$links"; return 1; }
+}
+
 vectors_unchanged() {
     cargo run --quiet -p s3gk-vectors -- generate vectors &&
         git diff --exit-code --stat -- vectors &&
@@ -57,6 +65,7 @@ fuzz_smoke() {
 }
 
 step "setup" bash scripts/setup.sh
+step "no committed symbolic links" no_symlinks
 step "rustfmt" cargo fmt --all --check
 step "clippy" cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 step "protocol builds for wasm32" cargo build --quiet -p s3gk-protocol --target wasm32-unknown-unknown

@@ -8,44 +8,58 @@
 //! Credentials come from the environment, never from the command line (where `ps` would show them).
 //! It must never print the secret key, and it listens on loopback unless told otherwise.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::Parser;
 use s3gk_s3_local::{LocalS3, LocalS3Config};
 
-const USAGE: &str = "usage: S3_LOCAL_ACCESS_KEY=.. S3_LOCAL_SECRET_KEY=.. s3-local --root DIR \
-[--bind 127.0.0.1:9000] [--region us-east-1] [--bucket NAME]... [--cors-origin ORIGIN]...";
+/// An S3-compatible server that checks SigV4, for tests and demos (never expose it). The
+/// credentials come from S3_LOCAL_ACCESS_KEY and S3_LOCAL_SECRET_KEY.
+#[derive(Debug, Parser)]
+#[command(name = "s3-local", version)]
+struct Args {
+    /// The directory holding the buckets (created if missing).
+    #[arg(long)]
+    root: PathBuf,
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    bind: SocketAddr,
+    /// The region clients must sign for.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// A bucket to create at start (repeatable).
+    #[arg(long = "bucket")]
+    buckets: Vec<String>,
+    /// An origin a browser may fetch and upload from, compared exactly (repeatable).
+    #[arg(long = "cors-origin")]
+    cors_origins: Vec<String>,
+}
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<LocalS3Config, String> {
-    let mut config = LocalS3Config::loopback("");
-    config.bind = ([127, 0, 0, 1], 9000).into();
-    let mut root = None;
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--root" => root = Some(value()?),
-            "--bind" => config.bind = value()?.parse().map_err(|e| format!("--bind: {e}"))?,
-            "--region" => config.region = value()?,
-            "--bucket" => config.buckets.push(value()?),
-            "--cors-origin" => config.cors_origins.push(value()?),
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    config.root = root.ok_or_else(|| format!("--root is required\n{USAGE}"))?.into();
-    let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} must be set\n{USAGE}"));
-    config.access_key = env("S3_LOCAL_ACCESS_KEY")?;
-    config.secret_key = env("S3_LOCAL_SECRET_KEY")?;
-    Ok(config)
+/// A credential from the environment (never the command line, which `ps` shows).
+fn credential(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("s3-local: {name} must be set (see --help)"))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match parse_args(std::env::args().skip(1)) {
-        Ok(config) => config,
-        Err(message) => {
+    let args = Args::parse();
+    let (access_key, secret_key) = match (credential("S3_LOCAL_ACCESS_KEY"), credential("S3_LOCAL_SECRET_KEY")) {
+        (Ok(access), Ok(secret)) => (access, secret),
+        (Err(message), _) | (_, Err(message)) => {
             eprintln!("{message}");
             return ExitCode::from(2);
         }
+    };
+    let config = LocalS3Config {
+        root: args.root,
+        bind: args.bind,
+        access_key,
+        secret_key,
+        region: args.region,
+        cors_origins: args.cors_origins,
+        buckets: args.buckets,
     };
     let buckets = config.buckets.join(", ");
     let server = match LocalS3::start(config).await {
