@@ -74,9 +74,9 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-1800}"
 # The page fetches the stack with CORS; cross-origin isolation (COEP) would only get in the way.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 # Build first, so the machine's load below is the run's, not the compiler's.
-cargo bench --quiet --target wasm32-unknown-unknown --bench browser_stack --no-run
+cargo bench --quiet --target wasm32-unknown-unknown --features test-hooks --bench browser_stack --no-run
 before="$(machine)"
-cargo bench --target wasm32-unknown-unknown --bench browser_stack 2>&1 | tee "$work/bench.log"
+cargo bench --target wasm32-unknown-unknown --features test-hooks --bench browser_stack 2>&1 | tee "$work/bench.log"
 
 # The figures again, as one block: the benchmark's lines are the ones after its first heading.
 printf '\n==== s3-gatekeeper browser benchmark (%s) ====\n' "$(date -u +%Y-%m-%dT%H:%MZ)"

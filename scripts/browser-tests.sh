@@ -68,4 +68,4 @@ export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$page_port"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}"
 # The page fetches the stacks with CORS; cross-origin isolation (COEP) would only get in the way.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
-wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- "$@"
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks "$@"

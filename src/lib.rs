@@ -38,5 +38,8 @@ pub use error::ClientError;
 pub use s3gk_protocol as protocol;
 pub use s3gk_wire as wire;
 
+/// For this crate's browser tests and benchmark only (feature `test-hooks`, never in the npm package).
+#[cfg(all(target_arch = "wasm32", feature = "test-hooks"))]
+pub use web::{decrypt_object, encrypt_object, Engine, ObjectDecryptor};
 #[cfg(target_arch = "wasm32")]
-pub use web::{decrypt_object, encrypt_object, Engine, GatekeeperClient, ObjectDecryptor, ObjectHandle};
+pub use web::{GatekeeperClient, ObjectHandle};

@@ -1,5 +1,5 @@
 //! Browser tests of the client, run headless with
-//! `wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver`
+//! `wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks`
 //! (`scripts/browser-tests.sh` starts the dev stack first and runs them all).
 //!
 //! - `vectors`: the spec's object vectors through the WebCrypto decryptor, and WebCrypto

@@ -5,6 +5,8 @@
 //! is given, 128-bit tags and no associated data. The data key is imported into WebCrypto once
 //! per object, as a non-extractable key, and the JS copy of its bytes is zeroed right after.
 //! Opening returns plaintext only from a chunk whose tag verified.
+// Public for the browser tests and benchmark (feature `test-hooks`); crate-internal otherwise.
+#![cfg_attr(not(feature = "test-hooks"), allow(unreachable_pub))]
 
 use js_sys::{Array, ArrayBuffer, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -91,6 +93,7 @@ impl ChunkCipher {
     }
 
     /// Which implementation this is.
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn engine(&self) -> Engine {
         match self {
             ChunkCipher::Web { .. } => Engine::WebCrypto,

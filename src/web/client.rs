@@ -6,9 +6,10 @@
 //! pinned key before any URL or key in the answer is used. The session key is generated once
 //! per client from `crypto.getRandomValues` and never leaves it.
 //!
-//! Methods marked `#[doc(hidden)]` are for this crate's browser tests (replaying a request,
-//! skewing the clock, uploading damaged ciphertext) and its browser benchmark (the presigned
-//! URL, to time a plain `fetch` of the same bytes); they are not exported to JavaScript.
+//! Methods behind the `test-hooks` feature are for this crate's browser tests (replaying a request,
+//! skewing the clock, uploading damaged ciphertext) and its browser benchmark (the presigned URL,
+//! to time a plain `fetch` of the same bytes). They are never exported to JavaScript, and the npm
+//! package is built without them.
 
 use std::cell::{Cell, RefCell};
 
@@ -202,7 +203,7 @@ impl GatekeeperClient {
     }
 
     /// Test hook: sends the last signed authorize body again, unchanged.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub async fn replay_last_authorization(&self) -> Result<(), ClientError> {
         let body = self.last_body.borrow().clone().ok_or(ClientError::InvalidArgument("nothing to replay".into()))?;
         let _: Grant =
@@ -211,14 +212,14 @@ impl GatekeeperClient {
     }
 
     /// Test hook: pretends the corrected clock is `secs` seconds off.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn skew_clock(&self, secs: i64) {
         self.clock_shift.set(secs);
     }
 
     /// Benchmark hook: authorizes a read of `key` like `getObject` (both round trips, receipt
     /// verified) and returns the presigned URL instead of fetching it.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub async fn presigned_get_url(&self, key: &str) -> Result<String, ClientError> {
         let (grant, _) = self.authorize(Operation::Get, key).await?;
         let object = grant.objects.into_iter().next().ok_or(ClientError::Internal("a get grant has one object"))?;
@@ -226,7 +227,7 @@ impl GatekeeperClient {
     }
 
     /// Test hook: uploads `data` like `putObject`, with ciphertext byte `at` flipped.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub async fn put_damaged_object(&self, key: &str, data: &Uint8Array, at: u32) -> Result<(), ClientError> {
         self.put_inner(key, data, None, Some(at)).await.map(|_| ())
     }

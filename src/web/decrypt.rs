@@ -7,6 +7,8 @@
 //! the framer holds one sealed chunk, plus the chunks in flight. Plaintext is released as JS
 //! `Uint8Array`s and never accumulates in wasm memory. Released plaintext is provisional until
 //! [`ObjectDecryptor::finish`] succeeds: the stream may still prove truncated.
+// Public for the browser tests and benchmark (feature `test-hooks`); crate-internal otherwise.
+#![cfg_attr(not(feature = "test-hooks"), allow(unreachable_pub))]
 
 use std::collections::VecDeque;
 
@@ -42,6 +44,7 @@ impl ObjectDecryptor {
     }
 
     /// The engine the chunks are opened with, once the header has verified.
+    #[cfg(feature = "test-hooks")]
     pub fn engine(&self) -> Option<Engine> {
         self.cipher.as_ref().map(ChunkCipher::engine)
     }
@@ -110,6 +113,7 @@ impl core::fmt::Debug for ObjectDecryptor {
     }
 }
 
+#[cfg(feature = "test-hooks")]
 /// Decrypts a whole object held in memory, feeding it in pieces of `piece_len` bytes (at least
 /// 1) to exercise the streaming path, and returns the plaintext only if all of it verified.
 pub async fn decrypt_object(

@@ -47,6 +47,7 @@ impl Output {
     }
 }
 
+#[cfg(feature = "test-hooks")]
 /// Encrypts `plaintext` under `write_key` (a new object, default chunk size).
 pub async fn encrypt_object(write_key: WriteKey, plaintext: &Uint8Array) -> Result<Uint8Array, ClientError> {
     let plaintext_len = usize::try_from(plaintext.length()).map_err(|_| s3gk_protocol::ObjectError::TooLarge)?;

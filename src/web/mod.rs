@@ -23,8 +23,11 @@ mod js_error;
 mod object;
 mod types;
 
+#[cfg(feature = "test-hooks")]
 pub use aead::Engine;
 pub use client::GatekeeperClient;
+#[cfg(feature = "test-hooks")]
 pub use decrypt::{decrypt_object, ObjectDecryptor};
+#[cfg(feature = "test-hooks")]
 pub use encrypt::encrypt_object;
 pub use object::ObjectHandle;
