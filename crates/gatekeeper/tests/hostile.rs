@@ -13,6 +13,8 @@
 mod common;
 
 mod hostile {
+    pub mod admin;
+    pub mod cors;
     pub mod encodings;
     pub mod forge;
     pub mod harness;
@@ -21,6 +23,7 @@ mod hostile {
     pub mod replay;
     pub mod signatures;
     pub mod time;
+    pub mod transport;
     pub mod wire;
 }
 
@@ -46,6 +49,9 @@ async fn hostile_inputs_are_refused_and_audited() {
         ("replay", open_stack(), hostile::replay::cases()),
         ("keys", open_stack(), hostile::keys::cases()),
         ("proxies", hostile::proxies::options(), hostile::proxies::cases()),
+        ("transport", hostile::transport::options(), hostile::transport::cases()),
+        ("cors", open_stack(), hostile::cors::cases()),
+        ("admin", open_stack(), hostile::admin::cases()),
     ];
     let mut tasks = Vec::new();
     for (name, opts, cases) in groups {

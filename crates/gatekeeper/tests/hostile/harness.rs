@@ -165,6 +165,13 @@ impl Attempt {
         self
     }
 
+    /// Replaces the body; the audit entry can then name no request.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.raw.body = body.into();
+        self.decoded = None;
+        self
+    }
+
     pub fn mode(mut self, mode: BodyMode) -> Self {
         self.raw.mode = mode;
         self
