@@ -21,6 +21,8 @@ mod hostile {
     pub mod keys;
     pub mod proxies;
     pub mod replay;
+    pub mod s3;
+    pub mod s3_objects;
     pub mod signatures;
     pub mod time;
     pub mod transport;
@@ -51,6 +53,8 @@ async fn hostile_inputs_are_refused_and_audited() {
         ("proxies", hostile::proxies::options(), hostile::proxies::cases()),
         ("transport", hostile::transport::options(), hostile::transport::cases()),
         ("cors", open_stack(), hostile::cors::cases()),
+        ("s3", open_stack(), hostile::s3::cases()),
+        ("s3_objects", open_stack(), hostile::s3_objects::cases()),
         ("admin", open_stack(), hostile::admin::cases()),
     ];
     let mut tasks = Vec::new();
