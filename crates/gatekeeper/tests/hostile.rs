@@ -14,6 +14,7 @@ mod common;
 
 mod hostile {
     pub mod admin;
+    pub mod base64_forms;
     pub mod cors;
     pub mod encodings;
     pub mod forge;
@@ -47,6 +48,7 @@ async fn hostile_inputs_are_refused_and_audited() {
     let groups = vec![
         ("signatures", open_stack(), hostile::signatures::cases()),
         ("encodings", open_stack(), hostile::encodings::cases()),
+        ("base64_forms", open_stack(), hostile::base64_forms::cases()),
         ("time", open_stack(), hostile::time::cases()),
         ("replay", open_stack(), hostile::replay::cases()),
         ("keys", open_stack(), hostile::keys::cases()),

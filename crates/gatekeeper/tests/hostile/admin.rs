@@ -151,6 +151,7 @@ pub fn cases() -> Vec<Case> {
             NOT_AUDITED,
         ),
         row("token_in_a_cookie", Admin, steps(token_in_a_cookie), 401, UNAUTHORIZED, NOT_AUDITED),
+        row("post_on_the_admin_api", Admin, steps(post_on_audit), 405, "method_not_allowed", NOT_AUDITED),
         // Parameters that are not a search.
         row(
             "key_prefix_of_2000_bytes",
@@ -233,11 +234,21 @@ fn basic(credentials: &str) -> Vec<u8> {
 }
 
 async fn token_in_a_cookie(ctx: std::sync::Arc<Ctx>) -> Outcome {
+    let cookie = ("Cookie".to_owned(), format!("admin_token={ADMIN_TOKEN}").into_bytes());
+    asked(&ctx, "GET", vec![cookie]).await
+}
+
+/// With the right token, but not a GET.
+async fn post_on_audit(ctx: std::sync::Arc<Ctx>) -> Outcome {
+    asked(&ctx, "POST", vec![("Authorization".to_owned(), bearer().remove(0))]).await
+}
+
+async fn asked(ctx: &Ctx, method: &str, headers: Vec<(String, Vec<u8>)>) -> Outcome {
     let raw = Raw {
         from: "127.0.0.1".parse().expect("literal"),
-        method: "GET".into(),
+        method: method.into(),
         target: "/v1/audit".into(),
-        headers: vec![("Cookie".to_owned(), format!("admin_token={ADMIN_TOKEN}").into_bytes())],
+        headers,
         body: Vec::new(),
         mode: BodyMode::Plain,
     };

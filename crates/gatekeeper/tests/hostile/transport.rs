@@ -7,7 +7,7 @@
 //! audited with the caller's address; paths that are not an endpoint answer 404 and are not
 //! audited. Written with a raw HTTP/1.1 client (`wire`), so nothing is tidied up on the way.
 
-use super::harness::{row, send, Attempt, Case, Fresh, Threat::Transport, AUDITED, NOT_AUDITED};
+use super::harness::{row, send, steps, Attempt, Case, Fresh, How, Outcome, Threat::Transport, AUDITED, NOT_AUDITED};
 use super::wire::BodyMode;
 use crate::common::Options;
 
@@ -82,7 +82,7 @@ const TABLE: &[Row] = &[
         AUDITED,
     ),
     ("sixty_headers_of_80_bytes", |f| many_headers(f, 60, 80), 431, "headers_too_large", AUDITED),
-    ("one_hundred_fifty_headers", |f| many_headers(f, 150, 8), 431, "headers_too_large", AUDITED),
+    ("one_hundred_fifty_headers", |f| many_headers(f, 150, 8), 431, "too_many_headers", AUDITED),
     (
         "query_string_of_5000_bytes",
         |f| f.ok().target(&format!("/v1/authorize?pad={}", "q".repeat(5000))).undecoded(),
@@ -131,6 +131,25 @@ const TABLE: &[Row] = &[
         MEDIA,
         AUDITED,
     ),
+    ("no_content_type", |f| f.ok().set_header("Content-Type", None).undecoded(), 415, MEDIA, AUDITED),
+    ("two_content_types", |f| f.ok().header("Content-Type", "application/json").undecoded(), 415, MEDIA, AUDITED),
+    (
+        "json_patch_media_type",
+        |f| f.ok().set_header("Content-Type", Some(b"application/json-patch+json")).undecoded(),
+        415,
+        MEDIA,
+        AUDITED,
+    ),
+    (
+        "json_hidden_in_a_parameter",
+        |f| f.ok().set_header("Content-Type", Some(b"text/plain; application/json")).undecoded(),
+        415,
+        MEDIA,
+        AUDITED,
+    ),
+    // Framing the body cannot be read from.
+    ("chunk_size_not_hex", |f| chunked_raw(f, b"zz\r\n{}\r\n0\r\n\r\n"), 400, "malformed_body", AUDITED),
+    ("chunk_longer_than_announced", |f| chunked_raw(f, b"2\r\n{}}\r\n0\r\n\r\n"), 400, "malformed_body", AUDITED),
     // Not the JSON object of docs/api.md.
     ("not_json", |f| text(f, "{not json"), 400, JSON, AUDITED),
     ("empty_body", |f| text(f, ""), 400, JSON, AUDITED),
@@ -184,6 +203,11 @@ const TABLE: &[Row] = &[
     ("percent_encoded_path", |f| f.ok().target("/v1/%61uthorize"), 404, "not_found", NOT_AUDITED),
 ];
 
+/// A chunked body written as given (framing included).
+fn chunked_raw(f: &Fresh, framed: &[u8]) -> Attempt {
+    f.ok().header("Transfer-Encoding", "chunked").body(framed.to_vec()).mode(BodyMode::Raw)
+}
+
 fn many_headers(f: &Fresh, count: usize, size: usize) -> Attempt {
     (0..count).fold(f.ok().undecoded(), |a, i| a.header(&format!("X-Pad-{i}"), vec![b'p'; size]))
 }
@@ -210,11 +234,37 @@ fn invalid_utf8(f: &Fresh) -> Attempt {
     f.ok().body(body)
 }
 
+/// A valid grant whose answer must carry `name: value` (it holds key material and presigned URLs).
+fn grant_answer_header(name: &'static str, value: &'static str) -> How {
+    steps(move |ctx| async move {
+        let f = ctx.fresh("127.0.0.1");
+        match ctx.send(&f.ok()).await {
+            Ok(answer) => {
+                let found = answer.header(name).is_some_and(|v| v.eq_ignore_ascii_case(value));
+                let code = if found { format!("{name}: {value}") } else { format!("no {name}: {value}") };
+                Outcome { status: answer.status, code, accepted: !found, grants: 1, ..Outcome::default() }
+            }
+            Err(e) => Outcome::broken(e),
+        }
+    })
+}
+
 pub fn cases() -> Vec<Case> {
     let mut cases: Vec<Case> = TABLE
         .iter()
         .map(|&(name, build, status, code, audited)| row(name, Transport, send(build), status, code, audited))
         .collect();
+    let no_store = grant_answer_header("cache-control", "no-store");
+    cases.push(row("grant_answer_never_cached", Transport, no_store, 200, "cache-control: no-store", NOT_AUDITED));
+    let nosniff = grant_answer_header("x-content-type-options", "nosniff");
+    cases.push(row(
+        "grant_answer_never_sniffed",
+        Transport,
+        nosniff,
+        200,
+        "x-content-type-options: nosniff",
+        NOT_AUDITED,
+    ));
     // The caller's headers are recorded, whatever their bytes (here with a refused signature).
     for (name, header, value) in [
         ("user_agent_not_utf8", "User-Agent", b"agent \xff\xfe".to_vec()),

@@ -22,6 +22,8 @@ pub enum BodyMode {
     Chunked(usize),
     /// `Content-Length: declared`, but only the bytes given are sent; the connection stays open.
     Stall { declared: usize },
+    /// The bytes as given, with no framing header added (the case sets its own).
+    Raw,
 }
 
 /// One request, written exactly as described (plus `Host`, `Connection: close` and the body
@@ -94,7 +96,7 @@ impl Raw {
         }
         out.extend_from_slice(b"\r\n");
         match self.mode {
-            BodyMode::Plain | BodyMode::Stall { .. } => out.extend_from_slice(&self.body),
+            BodyMode::Plain | BodyMode::Stall { .. } | BodyMode::Raw => out.extend_from_slice(&self.body),
             BodyMode::Chunked(size) => {
                 for chunk in self.body.chunks(size.max(1)) {
                     out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
