@@ -1,7 +1,8 @@
 //! The admin API, `GET /v1/audit` (docs/api.md; SECURITY.md G10, G11): without the bearer token, with
 //! a wrong one, in the wrong scheme or place; with parameters that are unknown, duplicated, of the
-//! wrong type or over 1024 bytes (400 `malformed_query`); with SQL and `LIKE` wildcards in text,
-//! which must match only literally; and at the edges of `limit`. Reading the log is not a decision
+//! wrong type or outside their documented values — over 1024 bytes, an `ip` that is not an address,
+//! an unknown `operation`, a `limit` outside 1–1000 (400 `malformed_query`); with SQL and `LIKE`
+//! wildcards in text, which must match only literally; and at the edges of the ranges. Reading the log is not a decision
 //! and is not audited: the cases assert the answer and, for searches, how many entries came back.
 //! The first two rows put a grant and a denial in this stack's log for the searches to (not) find.
 
@@ -208,12 +209,22 @@ pub fn cases() -> Vec<Case> {
         row("key_prefix_wildcard", Admin, authorized("key_prefix=%25", 0), 200, FILTERED, NOT_AUDITED),
         row("key_prefix_underscore", Admin, authorized("key_prefix=tickets/_dmin/", 0), 200, FILTERED, NOT_AUDITED),
         row("key_prefix_other_case", Admin, authorized("key_prefix=TICKETS/", 0), 200, FILTERED, NOT_AUDITED),
-        row("ip_wildcard", Admin, authorized("ip=%25", 0), 200, FILTERED, NOT_AUDITED),
-        row("ip_sql_or_true", Admin, authorized("ip=127.0.0.1%27%20OR%20%271%27=%271", 0), 200, FILTERED, NOT_AUDITED),
-        row("operation_wildcard", Admin, authorized("operation=%25", 0), 200, FILTERED, NOT_AUDITED),
+        row("ip_wildcard", Admin, authorized("ip=%25", 0), 400, BAD_QUERY, NOT_AUDITED),
+        row("ip_sql_or_true", Admin, authorized("ip=127.0.0.1%27%20OR%20%271%27=%271", 0), 400, BAD_QUERY, NOT_AUDITED),
+        row("operation_wildcard", Admin, authorized("operation=%25", 0), 400, BAD_QUERY, NOT_AUDITED),
+        row(
+            "ip_as_ipv4_mapped_ipv6",
+            Admin,
+            search("?ip=::ffff:127.0.0.1".into(), bearer(), 2..=2),
+            200,
+            FILTERED,
+            NOT_AUDITED,
+        ),
         // Limits and ranges at their edges.
-        row("limit_zero", Admin, authorized("limit=0", 1), 200, FILTERED, NOT_AUDITED),
-        row("limit_u64_max", Admin, authorized("limit=18446744073709551615", 1000), 200, FILTERED, NOT_AUDITED),
+        row("limit_zero", Admin, authorized("limit=0", 0), 400, BAD_QUERY, NOT_AUDITED),
+        row("limit_1001", Admin, authorized("limit=1001", 0), 400, BAD_QUERY, NOT_AUDITED),
+        row("limit_u64_max", Admin, authorized("limit=18446744073709551615", 0), 400, BAD_QUERY, NOT_AUDITED),
+        row("limit_1000", Admin, authorized("limit=1000", 1000), 200, FILTERED, NOT_AUDITED),
         row("from_ms_u64_max", Admin, authorized("from_ms=18446744073709551615", 0), 200, FILTERED, NOT_AUDITED),
         row("after_seq_u64_max", Admin, authorized("after_seq=18446744073709551615", 0), 200, FILTERED, NOT_AUDITED),
         row("to_ms_zero", Admin, authorized("to_ms=0", 0), 200, FILTERED, NOT_AUDITED),
