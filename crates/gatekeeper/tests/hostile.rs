@@ -22,7 +22,9 @@ mod hostile {
     pub mod keys;
     pub mod proxies;
     pub mod replay;
+    pub mod report;
     pub mod s3;
+    pub mod s3_client;
     pub mod s3_objects;
     pub mod service;
     pub mod signatures;
@@ -32,7 +34,8 @@ mod hostile {
 }
 
 use common::Options;
-use hostile::harness::{run_group, Ctx, Report};
+use hostile::harness::{run_group, Ctx};
+use hostile::report::{summarize, Report};
 
 /// The ACL most groups run under: any country, 127.0.0.2 denied, 127.0.0.3 a trusted proxy.
 fn open_stack() -> Options {
@@ -73,25 +76,4 @@ async fn hostile_inputs_are_refused_and_audited() {
         reports.extend(task.await.unwrap());
     }
     summarize(&reports);
-}
-
-fn summarize(reports: &[Report]) {
-    let failed: Vec<&Report> = reports.iter().filter(|r| !r.failures.is_empty()).collect();
-    for r in &failed {
-        eprintln!("FAILED {}/{} ({:?}): {}", r.group, r.name, r.threat, r.failures.join("; "));
-    }
-    let hostile = reports.iter().filter(|r| !r.control).count();
-    let count = |f: fn(&Report) -> bool| reports.iter().filter(|r| f(r)).count();
-    println!(
-        "hostile suite: {} cases run ({hostile} hostile, {} controls), {} accepted, {} 5xx answers \
-         ({} documented 5xx besides), {} unaudited refusals, {} failed",
-        reports.len(),
-        reports.len() - hostile,
-        count(|r| r.accepted),
-        count(|r| r.unexpected_5xx),
-        count(|r| r.expected_5xx),
-        count(|r| r.unaudited),
-        failed.len(),
-    );
-    assert!(failed.is_empty(), "{} of {} hostile cases failed (listed above)", failed.len(), reports.len());
 }

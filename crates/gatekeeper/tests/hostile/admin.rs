@@ -5,6 +5,7 @@
 //! wildcards in text, which must match only literally; and at the edges of the ranges. Reading the log is not a decision
 //! and is not audited: the cases assert the answer and, for searches, how many entries came back.
 //! The first two rows put a grant and a denial in this stack's log for the searches to (not) find.
+//! No row may depend on a search's order or on another stack's entries.
 
 use std::ops::RangeInclusive;
 

@@ -4,6 +4,7 @@
 //! non-zero trailing bits, as hex, twice encoded, as a data URI. One byte string has one text form,
 //! so none of these may decode: each is 400 `malformed_request`, audited (with the request's nonce
 //! when only a signature was re-encoded).
+//! A row never sends the standard form: if a request gives no distinct form, the case fails.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;

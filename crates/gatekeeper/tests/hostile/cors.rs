@@ -5,6 +5,7 @@
 //! `content-type`, never `Authorization` (so the admin API cannot be called cross-origin) and never
 //! credentials. Preflights and reads of `/v1/info` are not decisions and are not audited; a
 //! cross-origin POST is, with its origin.
+//! No row may count an answer without `Access-Control-Allow-Origin` as anything but refused.
 
 use super::harness::{row, steps, Case, Ctx, How, Outcome, Threat::Cors, AUDITED, NOT_AUDITED};
 use super::wire::{Answer, BodyMode, Raw};

@@ -4,6 +4,7 @@
 //! correctly by the vendor and the session key, so the decoder is the only thing that can refuse
 //! it; the audit entry cannot name a nonce (nothing decoded). Requests that decode but name another
 //! gatekeeper end the table.
+//! No row takes its bytes from the crate's encoder: they come from `forge::Segments`.
 
 use s3gk_protocol::Operation;
 

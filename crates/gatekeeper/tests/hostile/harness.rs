@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use s3gk_protocol::{AccessRequest, Operation};
 
+use super::report::{judge, Report};
 use super::wire::{self, Answer, BodyMode, Raw};
 use crate::common::{Client, Options, Stack, ADMIN_TOKEN};
 
@@ -249,7 +250,7 @@ pub struct Ctx {
     pub http: reqwest::Client,
     unique: AtomicU64,
     last_seq: Mutex<Option<u64>>,
-    group: &'static str,
+    pub group: &'static str,
 }
 
 impl Ctx {
@@ -308,19 +309,6 @@ impl Ctx {
     }
 }
 
-/// The result of one case.
-pub struct Report {
-    pub group: &'static str,
-    pub name: String,
-    pub threat: Threat,
-    pub control: bool,
-    pub failures: Vec<String>,
-    pub accepted: bool,
-    pub unexpected_5xx: bool,
-    pub expected_5xx: bool,
-    pub unaudited: bool,
-}
-
 /// Runs `cases` in order on `ctx`; checks each against its row and the audit log.
 pub async fn run_group(ctx: Arc<Ctx>, cases: Vec<Case>) -> Vec<Report> {
     let mut reports = Vec::with_capacity(cases.len());
@@ -343,64 +331,4 @@ pub async fn run_group(ctx: Arc<Ctx>, cases: Vec<Case>) -> Vec<Report> {
         reports.push(judge(ctx.group, &case, outcome, &entries));
     }
     reports
-}
-
-fn judge(group: &'static str, case: &Case, outcome: Outcome, entries: &[Value]) -> Report {
-    let mut failures = outcome.problems.clone();
-    let status_ok = match case.status {
-        ANY_4XX => (400..500).contains(&outcome.status),
-        want => outcome.status == want,
-    };
-    if !status_ok || (case.code != ANY_CODE && outcome.code != case.code) {
-        failures.push(format!("answered {} {:?}, want {} {:?}", outcome.status, outcome.code, case.status, case.code));
-    }
-    let granted = entries.iter().filter(|e| e["decision"] == "granted").count();
-    let control = (200..300).contains(&case.status) && case.code.is_empty();
-    let mut accepted = outcome.accepted && !control;
-    if control && case.audited && granted == 0 {
-        failures.push("granted, but no granted audit entry".to_owned());
-    } else if !control && granted > outcome.grants {
-        accepted = true;
-        failures.push(format!("{granted} granted audit entries, {} expected", outcome.grants));
-    }
-    let denials: Vec<&Value> = entries.iter().filter(|e| e["decision"] != "granted").collect();
-    let mut unaudited = false;
-    if case.audited && !case.code.is_empty() {
-        let matches = |e: &&Value| {
-            e["reason"] == case.code
-                && outcome.audit_ip.as_ref().is_none_or(|ip| e["client_ip"] == ip.as_str())
-                && outcome.decoded.as_ref().is_none_or(|r| {
-                    // The log keeps text as docs/audit.md says: U+0000 becomes U+FFFD.
-                    e["nonce"] == hex::encode(r.nonce).as_str() && e["key"] == r.key.replace('\0', "\u{fffd}").as_str()
-                })
-        };
-        if !denials.iter().any(matches) {
-            unaudited = outcome.status >= 400;
-            let seen: Vec<String> = denials
-                .iter()
-                .map(|e| format!("{} from {} nonce {} key {}", e["reason"], e["client_ip"], e["nonce"], e["key"]))
-                .collect();
-            failures.push(format!(
-                "no audit entry {:?} from {:?} for {:?}; the log has {seen:?}",
-                case.code,
-                outcome.audit_ip,
-                outcome.decoded.as_ref().map(|r| (hex::encode(r.nonce), r.key.clone()))
-            ));
-        }
-    } else if !case.audited && !denials.is_empty() {
-        failures.push(format!("not audited by design, yet the log has {} denials", denials.len()));
-    }
-    let is_5xx = outcome.status >= 500;
-    let expected_5xx = is_5xx && case.status == outcome.status;
-    Report {
-        group,
-        name: case.name.clone(),
-        threat: case.threat,
-        control,
-        failures,
-        accepted,
-        unexpected_5xx: is_5xx && !expected_5xx,
-        expected_5xx,
-        unaudited,
-    }
 }

@@ -5,6 +5,7 @@
 //! checks run in a fixed order, so a key with several faults gets the first one's code. Keys that
 //! are valid but look like others (unicode, `%2e%2e`) are granted and must stay exact at S3: those
 //! cases are in the S3 table.
+//! No row depends on another row's effects: each edits its own fresh request.
 
 use s3gk_protocol::Operation;
 

@@ -6,6 +6,7 @@
 //! private and shared ranges are unknown. Covered: the header from an untrusted peer ignored, from
 //! the proxy read right to left, malformed entries refused with 400, IPv4-mapped IPv6, deny before
 //! allow, per-operation rules, and a country refusal that must spend the nonce.
+//! No row depends on another row's effects: each sends its own fresh request.
 
 use super::harness::{row, send, steps, Case, Fresh, How, Threat::Proxy, AUDITED};
 use crate::common::Options;

@@ -4,6 +4,7 @@
 //! the ACL refused, or whose forwarded address was malformed, cannot be sent again from a better
 //! place; a request whose signature failed did not spend its nonce. Each case's last answer is the
 //! row's expectation; the steps before it must go as the comments say.
+//! No row may reuse another row's nonce: each starts from its own fresh request.
 
 use serde_json::Value;
 

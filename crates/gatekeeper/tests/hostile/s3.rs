@@ -6,155 +6,16 @@
 //! URL. The in-process S3 checks SigV4 as S3 does. S3 is not audited: each case instead checks
 //! what S3 must not have done (the stored object unchanged, no new object), and counts the grants
 //! its setup made so no other grant goes unnoticed.
+//! The bucket is never touched around the gatekeeper except to read back what S3 did.
 
 use std::time::{Duration, SystemTime};
 
-use serde_json::Value;
 use sha2::Digest as _;
 
-use s3gk_protocol::object::{self, ciphertext_len, DEFAULT_CHUNK_SIZE};
-use s3gk_protocol::{KeyId, Operation};
+use s3gk_protocol::Operation;
 
 use super::harness::{row, steps, Attempt, Case, Ctx, How, Outcome, Threat::S3, ANY_4XX, NOT_AUDITED};
-use crate::common::write_key;
-
-/// Asks the gatekeeper for `op` on `key` from 127.0.0.1; returns the granted object.
-pub async fn grant(ctx: &Ctx, op: Operation, key: &str) -> Result<Value, String> {
-    let f = ctx.fresh("127.0.0.1");
-    let attempt = f.with(|r| {
-        r.operation = op;
-        r.key = key.to_owned();
-    });
-    let answer = ctx.send(&attempt).await?;
-    let body = answer.json().ok_or("grant is not JSON")?;
-    match answer.status {
-        200 => Ok(body["objects"][0].clone()),
-        s => Err(format!("grant for {key} refused: {s} {body}")),
-    }
-}
-
-/// Encrypts `plain` for `key` and uploads it through a real put grant (one grant); the ciphertext.
-pub async fn upload(ctx: &Ctx, key: &str, plain: &[u8]) -> Result<Vec<u8>, String> {
-    let id = KeyId::new("mk-2").map_err(|e| e.to_string())?;
-    let len = ciphertext_len(plain.len() as u64, DEFAULT_CHUNK_SIZE, &id).ok_or("too long")?;
-    let put = grant(ctx, Operation::Put { content_length: len, sha256: None, content_type: None }, key).await?;
-    let ciphertext = object::encrypt(write_key(&put), DEFAULT_CHUNK_SIZE, plain).map_err(|e| e.to_string())?;
-    let (status, code, _) = S3Req::of(&put).body(ciphertext.clone()).send(ctx).await?;
-    if status != 200 {
-        return Err(format!("upload of {key}: {status} {code}"));
-    }
-    Ok(ciphertext)
-}
-
-/// The stored bytes of `key`, read around the gatekeeper (no grant, nothing audited).
-pub async fn stored(ctx: &Ctx, key: &str) -> Result<Option<Vec<u8>>, String> {
-    let url = ctx.stack.gk.s3.presign_get(key, SystemTime::now()).map_err(|e| e.to_string())?.url;
-    let resp = ctx.http.get(url).send().await.map_err(|e| e.to_string())?;
-    match resp.status().as_u16() {
-        200 => Ok(Some(resp.bytes().await.map_err(|e| e.to_string())?.to_vec())),
-        404 => Ok(None),
-        s => Err(format!("reading {key} back: {s}")),
-    }
-}
-
-/// One request to S3, starting from a presigned one and bent by a case.
-#[derive(Clone, Debug)]
-pub struct S3Req {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
-}
-
-impl S3Req {
-    /// The presigned request of a granted object, with every header it must send but
-    /// `content-length` (which goes with the body).
-    pub fn of(object: &Value) -> Self {
-        let headers = object["headers"]
-            .as_array()
-            .map(|h| {
-                h.iter()
-                    .filter_map(|p| Some((p[0].as_str()?.to_owned(), p[1].as_str()?.to_owned())))
-                    .filter(|(n, _)| !n.eq_ignore_ascii_case("content-length"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let method = object["method"].as_str().unwrap_or("GET").to_owned();
-        S3Req { method, url: object["url"].as_str().unwrap_or_default().to_owned(), headers, body: None }
-    }
-
-    pub fn method(mut self, method: &str) -> Self {
-        self.method = method.to_owned();
-        self
-    }
-
-    pub fn url(mut self, edit: impl Fn(&str) -> String) -> Self {
-        self.url = edit(&self.url);
-        self
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn without(mut self, name: &str) -> Self {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self
-    }
-
-    pub fn body(mut self, body: Vec<u8>) -> Self {
-        self.body = Some(body);
-        self
-    }
-
-    /// Sends it; `(status, S3 error code or "", body)`.
-    pub async fn send(&self, ctx: &Ctx) -> Result<(u16, String, Vec<u8>), String> {
-        let method: reqwest::Method = self.method.parse().map_err(|_| "bad method")?;
-        let mut req = ctx.http.request(method, &self.url);
-        for (n, v) in &self.headers {
-            req = req.header(n, v);
-        }
-        if let Some(body) = &self.body {
-            req = req.body(body.clone());
-        }
-        let resp = req.send().await.map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| e.to_string())?.to_vec();
-        Ok((status, s3_code(&body), body))
-    }
-}
-
-/// The `<Code>` of an S3 error document, or "" for none.
-pub fn s3_code(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let start = text.find("<Code>").map(|i| i + 6);
-    let end = text.find("</Code>");
-    match (start, end) {
-        (Some(s), Some(e)) if s <= e => text[s..e].to_owned(),
-        _ => String::new(),
-    }
-}
-
-/// The outcome of S3's answer; `grants` the setup made.
-pub fn answered(result: Result<(u16, String, Vec<u8>), String>, grants: usize) -> Outcome {
-    match result {
-        Ok((status, code, _)) => {
-            Outcome { status, code, accepted: (200..300).contains(&status), grants, ..Outcome::default() }
-        }
-        Err(e) => Outcome::broken(e).grants(grants),
-    }
-}
-
-/// Adds a problem unless `key` still holds exactly `bytes` (or, for `None`, holds nothing).
-pub async fn still(ctx: &Ctx, key: &str, bytes: Option<&[u8]>, out: &mut Outcome) {
-    match stored(ctx, key).await {
-        Ok(now) if now.as_deref() == bytes => {}
-        Ok(now) => out.problems.push(format!("{key} changed: now {:?} bytes", now.map(|b| b.len()))),
-        Err(e) => out.problems.push(e),
-    }
-}
+use super::s3_client::{answered, grant, s3_code, still, upload, S3Req};
 
 /// A stored object, a get grant for it, then `bend` applied to the presigned GET. Two grants.
 fn get_url(bend: fn(S3Req) -> S3Req) -> How {
@@ -231,7 +92,7 @@ const GET_ROWS: &[GetRow] = &[
     ("get_url_used_to_post", |r| r.method("POST").body(b"x".to_vec()), ANY_4XX, "*"),
     ("get_url_for_another_key", |r| r.url(|u| u.replacen("stored.bin", "other.bin", 1)), 403, SIG_MISMATCH),
     ("get_url_in_another_bucket", |r| r.url(|u| u.replacen("/reports/", "/reports2/", 1)), ANY_4XX, "*"),
-    ("get_url_signature_flipped", |r| r.url(|u| flip_signature(u)), 403, SIG_MISMATCH),
+    ("get_url_signature_flipped", |r| r.url(flip_signature), 403, SIG_MISMATCH),
     ("get_url_signature_removed", |r| r.url(|u| replace_param(u, "X-Amz-Signature", "")), ANY_4XX, "*"),
     ("get_url_expiry_raised", |r| r.url(|u| replace_param(u, "X-Amz-Expires", "604800")), 403, SIG_MISMATCH),
     ("get_url_date_moved", |r| r.url(|u| replace_param(u, "X-Amz-Date", "20300101T000000Z")), 403, "*"),
@@ -302,7 +163,8 @@ const PUT_ROWS: &[PutRow] = &[
 
 fn flip_signature(url: &str) -> String {
     let sig = param(url, "X-Amz-Signature");
-    let flipped = if sig.starts_with('0') { format!("1{}", &sig[1..]) } else { format!("0{}", &sig[1..]) };
+    let (first, rest) = sig.split_at(sig.len().min(1));
+    let flipped = format!("{}{rest}", if first == "0" { "1" } else { "0" });
     replace_param(url, "X-Amz-Signature", &flipped)
 }
 

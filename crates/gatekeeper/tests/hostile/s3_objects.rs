@@ -5,6 +5,7 @@
 //! hold (a 300-byte segment, a key below an existing object, a folder's name) get a 4xx, never a
 //! 5xx; and released key material opens only what it was released for: a put grant opens no
 //! object stored earlier under its key, a get grant opens no other object.
+//! The bucket is never written around the gatekeeper: every object is uploaded through a grant.
 
 use serde_json::Value;
 
@@ -12,7 +13,7 @@ use s3gk_protocol::object::{self, ObjectKeyMaterial};
 use s3gk_protocol::{KeyId, Operation};
 
 use super::harness::{row, steps, Case, Ctx, How, Outcome, Threat::S3, ANY_4XX, ANY_CODE, NOT_AUDITED};
-use super::s3::{answered, grant, still, stored, upload, S3Req};
+use super::s3_client::{answered, grant, still, stored, upload, S3Req};
 
 /// Stores an object under `stored`'s name, then asks for and fetches `asked`'s name (both made
 /// from the same fresh base). Two grants.

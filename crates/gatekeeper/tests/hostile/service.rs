@@ -4,6 +4,7 @@
 //! refuses every grant with 503 `audit_unavailable` instead of granting unrecorded, and still
 //! refuses what it would have refused. The full-log cases come last: after them nothing can be
 //! written on this stack.
+//! No case after the full-log ones may expect anything to be written.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -11,7 +12,7 @@ use base64::Engine as _;
 use s3gk_protocol::Operation;
 
 use super::harness::{row, steps, Case, Ctx, Outcome, Threat::Transport, AUDITED, NOT_AUDITED};
-use super::s3::upload;
+use super::s3_client::upload;
 use crate::common::{seed, Options, ADMIN_TOKEN};
 
 /// The stack these cases run on.

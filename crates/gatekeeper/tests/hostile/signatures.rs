@@ -4,6 +4,7 @@
 //! weak and non-canonical session keys, `S + L`. The attacker holds the session key, so whenever
 //! the vendor signature is spoiled the client signature is re-made over the spoiled one: only the
 //! check under test can refuse.
+//! No row depends on another row's effects: each spoils its own fresh request.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;

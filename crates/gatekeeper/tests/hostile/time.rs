@@ -4,6 +4,7 @@
 //! the contract, so a window with several faults gets the first one's code. Controls at the
 //! inclusive edges show the window is not refused wholesale. Edges are chosen so the test's clock
 //! and the gatekeeper's may tick apart by a few seconds without changing any answer.
+//! No row asserts a duration: only the answer to a window is checked.
 
 use super::harness::{row, send, Case, Threat::Time, AUDITED};
 use crate::common::now;

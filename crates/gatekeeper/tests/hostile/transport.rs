@@ -6,6 +6,7 @@
 //! Every one of these on `/v1/authorize` is a decision, answered with the JSON error shape and
 //! audited with the caller's address; paths that are not an endpoint answer 404 and are not
 //! audited. Written with a raw HTTP/1.1 client (`wire`), so nothing is tidied up on the way.
+//! No row may leave a connection open past its answer (`wire` reads to the end).
 
 use super::harness::{row, send, steps, Attempt, Case, Fresh, How, Outcome, Threat::Transport, AUDITED, NOT_AUDITED};
 use super::wire::BodyMode;
