@@ -2,6 +2,8 @@
 //! A case passes only if every check of its row holds; nothing here may turn a failure into a
 //! pass (an unreadable log, a missing entry, an extra grant all fail the case).
 
+use std::io::Write as _;
+
 use serde_json::Value;
 
 use super::harness::{Case, Outcome, Threat, ANY_4XX, ANY_CODE};
@@ -88,7 +90,10 @@ pub fn summarize(reports: &[Report]) {
     }
     let hostile = reports.iter().filter(|r| !r.control).count();
     let count = |f: fn(&Report) -> bool| reports.iter().filter(|r| f(r)).count();
-    println!(
+    // Written to stderr directly, not through the test harness's capture: the line shows in the
+    // test command's output whether the suite passes or not.
+    let _ = writeln!(
+        std::io::stderr(),
         "hostile suite: {} cases run ({hostile} hostile, {} controls), {} accepted, {} 5xx answers \
          ({} documented 5xx besides), {} unaudited refusals, {} failed",
         reports.len(),
@@ -99,5 +104,14 @@ pub fn summarize(reports: &[Report]) {
         count(|r| r.unaudited),
         failed.len(),
     );
+    let mut by_threat: Vec<(Threat, usize)> = Vec::new();
+    for r in reports {
+        match by_threat.iter_mut().find(|(t, _)| *t == r.threat) {
+            Some((_, n)) => *n += 1,
+            None => by_threat.push((r.threat, 1)),
+        }
+    }
+    let by_threat: Vec<String> = by_threat.iter().map(|(t, n)| format!("{t:?} {n}")).collect();
+    let _ = writeln!(std::io::stderr(), "hostile suite by threat: {}", by_threat.join(", "));
     assert!(failed.is_empty(), "{} of {} hostile cases failed (listed above)", failed.len(), reports.len());
 }
