@@ -20,7 +20,7 @@ const METHOD: &str = "method_not_allowed";
 /// bodies that never complete run there, so no grant can be late on a busy machine.
 pub fn stall_options() -> Options {
     let acl = "[acl.default]\nallow_countries = \"any\"\n";
-    Options { acl: acl.into(), request_timeout_ms: Some(1500), ..Options::default() }
+    Options { acl: acl.into(), request_timeout_ms: 1500, ..Options::default() }
 }
 
 /// Bodies that never complete: stalled halfway, never started, or declared far over the limit
