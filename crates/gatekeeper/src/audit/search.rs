@@ -211,14 +211,14 @@ fn filters(q: &SearchQuery, after_seq: Option<u64>, dialect: Dialect) -> Result<
     }
     if let Some(ip) = &q.ip {
         clauses.push("client_ip = ?");
-        values.push(Param::Text(bounded(ip, "ip")?.to_owned()));
+        values.push(Param::Text(bounded(ip, "ip")?));
     }
     if let Some(prefix) = &q.key_prefix {
         // Exact, case-sensitive prefix: LIKE would fold ASCII case, and S3 keys are case-sensitive.
         clauses.push("substr(object_key, 1, length(?)) = ?");
         let prefix = bounded(prefix, "key_prefix")?;
-        values.push(Param::Text(prefix.to_owned()));
-        values.push(Param::Text(prefix.to_owned()));
+        values.push(Param::Text(prefix.clone()));
+        values.push(Param::Text(prefix));
     }
     if let Some(decision) = q.decision {
         clauses.push("decision = ?");
@@ -226,7 +226,7 @@ fn filters(q: &SearchQuery, after_seq: Option<u64>, dialect: Dialect) -> Result<
     }
     if let Some(operation) = &q.operation {
         clauses.push("operation = ?");
-        values.push(Param::Text(bounded(operation, "operation")?.to_owned()));
+        values.push(Param::Text(bounded(operation, "operation")?));
     }
     if let Some(text) = &q.text {
         clauses.push(match dialect {
@@ -241,7 +241,7 @@ fn filters(q: &SearchQuery, after_seq: Option<u64>, dialect: Dialect) -> Result<
                  OR coalesce(country, '') ILIKE ? ESCAPE '\\')"
             }
         });
-        let pattern = contains_pattern(bounded(text, "text")?);
+        let pattern = contains_pattern(&bounded(text, "text")?);
         values.extend(std::iter::repeat_n(Param::Text(pattern), 7));
     }
     let sql = if clauses.is_empty() { "1 = 1".to_owned() } else { clauses.join(" AND ") };
@@ -262,11 +262,15 @@ pub(super) fn contains_pattern(text: &str) -> String {
     p
 }
 
-fn bounded<'a>(value: &'a str, name: &'static str) -> Result<&'a str, AuditError> {
+/// `value` if it is at most [`MAX_FILTER_LEN`] bytes, in the form the log stores text in: U+0000
+/// becomes U+FFFD, as in every entry (see `chain::canonicalise`). A NUL must never reach SQL:
+/// SQLite's `LIKE` ends the pattern there (so `%\0%` matched every entry) and PostgreSQL refuses
+/// the value.
+fn bounded(value: &str, name: &'static str) -> Result<String, AuditError> {
     if value.len() > MAX_FILTER_LEN {
         return Err(AuditError::BadQuery(name));
     }
-    Ok(value)
+    Ok(value.replace('\0', "\u{fffd}"))
 }
 
 /// The SQL of [`AuditLog::unexpired_nonces`] (`?1` is `now_secs`).

@@ -92,6 +92,18 @@ async fn caller_text_is_always_literal() {
     assert_eq!(search(SearchQuery { key_prefix: Some("reports/a_".into()), ..q() }), vec![2]);
     assert_eq!(search(SearchQuery { key_prefix: Some("reports/100%".into()), ..q() }), vec![4]);
     assert_eq!(search(q()).len(), 10, "the table is intact");
+    // A NUL is stored as U+FFFD: searched for, it finds only that, never every entry.
+    let text = |t: &str| SearchQuery { text: Some(t.into()), ..q() };
+    let prefix = |t: &str| SearchQuery { key_prefix: Some(t.into()), ..q() };
+    for query in [text("\0"), text("reports/\0"), prefix("\0"), prefix("reports/\0"), text("\0%")] {
+        assert!(search(query.clone()).is_empty(), "{query:?}");
+    }
+    let mut nul = sample_entry(11);
+    nul.key = "reports/nul\0key.pdf".into();
+    append_all(&log, vec![nul]).await;
+    assert_eq!(search(text("nul\0key")), vec![11]);
+    assert_eq!(search(prefix("reports/nul\0")), vec![11]);
+    assert_eq!(search(text("nul\u{fffd}key")), vec![11], "the stored form");
 
     let long = "x".repeat(2000);
     let err = log.search(&SearchQuery { text: Some(long), ..q() }).unwrap_err();
