@@ -4,7 +4,7 @@
 //! Each refusal here has a code and is audited once ([`AuthorizeCall::refuse`]): a wrong method
 //! (`method_not_allowed`), a body that is not declared `application/json`
 //! (`unsupported_media_type`, so a cross-site "simple" POST never reaches the checks), a body too
-//! large (`body_too_large`), unreadable (`malformed_body`) or too slow (`timeout`: it must arrive
+//! large (`body_too_large`, at once when its `Content-Length` says so), unreadable (`malformed_body`) or too slow (`timeout`: it must arrive
 //! within half of `request_timeout`), and one that is not the expected JSON (`malformed_json`).
 //! The pipeline runs in its own task: once started it always finishes and records its decision,
 //! even if the request times out or the connection closes meanwhile.
@@ -67,14 +67,21 @@ async fn decide(gk: &Arc<Gatekeeper>, call: &AuthorizeCall, headers: &HeaderMap,
         return call.refuse(gk, ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", msg)).await;
     }
     let limits = gk.settings.limits;
+    let too_large = || {
+        let msg = format!("request body exceeds {} bytes", limits.max_body_bytes);
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", msg)
+    };
+    // A body declared larger than the limit is refused at once, not waited for until the timeout.
+    if declared_length(headers).is_some_and(|n| n > u64::try_from(limits.max_body_bytes).unwrap_or(u64::MAX)) {
+        return call.refuse(gk, too_large()).await;
+    }
     let read = axum::body::to_bytes(body, limits.max_body_bytes);
     let bytes = match tokio::time::timeout(limits.request_timeout / 2, read).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(e)) => {
-            let too_large = e.into_inner().downcast_ref::<http_body_util::LengthLimitError>().is_some();
-            let error = if too_large {
-                let msg = format!("request body exceeds {} bytes", limits.max_body_bytes);
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", msg)
+            let over_limit = e.into_inner().downcast_ref::<http_body_util::LengthLimitError>().is_some();
+            let error = if over_limit {
+                too_large()
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "the request body could not be read")
             };
@@ -111,6 +118,12 @@ async fn decide(gk: &Arc<Gatekeeper>, call: &AuthorizeCall, headers: &HeaderMap,
             ApiError::internal().into_response()
         }
     }
+}
+
+/// The `Content-Length` the request declares, if it is one number (the HTTP parser has already
+/// refused conflicting or malformed ones).
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 /// True if the request declares exactly one `Content-Type`, whose media type is `application/json`
