@@ -268,6 +268,25 @@ fn grant_answer_header(name: &'static str, value: &'static str) -> How {
     })
 }
 
+/// A valid grant asked for with `headers` (from `peer`): its presigned URL must still point at the
+/// configured S3 endpoint, whatever the request says its host or scheme is.
+fn url_not_steered(peer: &'static str, headers: &'static [(&'static str, &'static str)]) -> How {
+    steps(move |ctx| async move {
+        let f = ctx.fresh(peer);
+        let attempt = headers.iter().fold(f.ok(), |a, (n, v)| a.set_header(n, Some(v.as_bytes())));
+        match ctx.send(&attempt).await {
+            Ok(answer) => {
+                let url = answer.json().and_then(|v| v["objects"][0]["url"].as_str().map(str::to_owned));
+                let endpoint = format!("{}/", ctx.stack.s3.endpoint());
+                let steered = !url.as_deref().is_some_and(|u| u.starts_with(&endpoint));
+                let code = if steered { "url steered" } else { "url at the configured endpoint" };
+                Outcome { status: answer.status, code: code.into(), accepted: steered, grants: 1, ..Outcome::default() }
+            }
+            Err(e) => Outcome::broken(e),
+        }
+    })
+}
+
 pub fn cases() -> Vec<Case> {
     let mut cases: Vec<Case> = TABLE
         .iter()
@@ -284,6 +303,18 @@ pub fn cases() -> Vec<Case> {
         "x-content-type-options: nosniff",
         NOT_AUDITED,
     ));
+    let at_endpoint = "url at the configured endpoint";
+    for (name, peer, headers) in [
+        ("host_header_does_not_steer_urls", "127.0.0.1", &[("Host", "evil.example")][..]),
+        ("forwarded_host_from_the_proxy_does_not_steer_urls", "127.0.0.3", &[("X-Forwarded-Host", "evil.example")][..]),
+        (
+            "forwarded_proto_and_host_do_not_steer_urls",
+            "127.0.0.3",
+            &[("X-Forwarded-Proto", "https"), ("Forwarded", "host=evil.example;proto=https")][..],
+        ),
+    ] {
+        cases.push(row(name, Transport, url_not_steered(peer, headers), 200, at_endpoint, NOT_AUDITED));
+    }
     // The caller's headers are recorded, whatever their bytes (here with a refused signature).
     for (name, header, value) in [
         ("user_agent_not_utf8", "User-Agent", b"agent \xff\xfe".to_vec()),
