@@ -15,6 +15,9 @@
 //! | `/pkg/…` | the built npm package (`--pkg`) |
 //! | `/…` | the page (`--www`), or a short placeholder |
 //!
+//! Every answer carries the security headers and the page's Content-Security-Policy
+//! ([`PagePolicy`], `headers.rs`); the API's answers are `Cache-Control: no-store`.
+//!
 //! CORS with credentials is granted to the exactly listed extra origins only (a browser test
 //! runner on another port); a POST whose `Origin` is neither the page's nor one of those is
 //! refused (403 `bad_origin`). This module must never answer with `*` origins or echo an origin
@@ -23,6 +26,7 @@
 mod audit;
 mod cosign;
 mod error;
+mod headers;
 pub mod session;
 pub mod users;
 
@@ -40,11 +44,11 @@ use ed25519_dalek::SigningKey;
 use s3gk_protocol::KeyId;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use zeroize::Zeroizing;
 
 pub use cosign::MAX_LIFETIME_SECS;
 pub use error::VendorError;
+pub use headers::{PagePolicy, PolicyError};
 
 /// Everything the vendor's handlers share.
 pub struct VendorState {
@@ -66,6 +70,8 @@ pub struct VendorState {
     pub post_origins: Vec<String>,
     /// What `GET /api/config` answers.
     pub page_config: serde_json::Value,
+    /// The page's Content-Security-Policy, sent on every answer.
+    pub page_policy: PagePolicy,
 }
 
 /// Where the static files come from, and who else may call the API.
@@ -99,8 +105,8 @@ pub fn app(state: Arc<VendorState>, site: &Site) -> Router {
             "/api/{*rest}",
             any(|| async { VendorError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") }),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        .layer(middleware::from_fn_with_state(state.clone(), check_origin));
+    let policy = state.page_policy.clone();
     let mut router = api.with_state(state);
     if let Some(pkg) = &site.pkg {
         router = router.nest_service("/pkg", ServeDir::new(pkg));
@@ -110,9 +116,9 @@ pub fn app(state: Arc<VendorState>, site: &Site) -> Router {
         None => router.route("/", get(placeholder)),
     };
     // Static files change while developing: revalidate every time.
-    router
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-        .layer(cors)
+    // The security headers and `Cache-Control` go on outermost, so CORS preflights and every
+    // error answer get them.
+    router.layer(cors).layer(middleware::from_fn_with_state(policy, headers::secure))
 }
 
 /// Refuses state-changing requests from origins that are neither the page's nor allowed.

@@ -27,7 +27,7 @@ use crate::seed::{SeedError, SeedReport, Seeder};
 use crate::server::Server;
 use crate::{DemoLogin, DevStackConfig, StackInfo, DEMO_USERS};
 use s3_gatekeeper_client::handshake::PinnedKey;
-use s3gk_demo_vendor::{self as vendor, Site, VendorState, MAX_LIFETIME_SECS};
+use s3gk_demo_vendor::{self as vendor, PagePolicy, Site, VendorState, MAX_LIFETIME_SECS};
 
 /// A running dev stack.
 pub struct DevStack {
@@ -171,6 +171,10 @@ impl DevStack {
                 .map_err(|e| DevStackError::Io("http client".into(), std::io::Error::other(e)))?,
             post_origins: page_origins.clone(),
             page_config: page_config(&info, GATEKEEPER_KEY_ID, &vendor_key.verifying_key().to_bytes()),
+            // The page talks to this gatekeeper and fetches from this S3 (its presigned URLs'
+            // endpoint), and to nothing else.
+            page_policy: PagePolicy::new(&info.gatekeeper, &info.s3)
+                .map_err(|e| DevStackError::Option(format!("page policy: {e}")))?,
         };
         let site =
             Site { www: config.www.clone(), pkg: config.pkg.clone(), cors_origins: config.extra_origins.clone() };
