@@ -1,5 +1,6 @@
-//! The demo vendor through real HTTP: login, co-signing and its refusals, and a grant through the
-//! real gatekeeper that lists, downloads and decrypts the seeded ticket.
+//! The demo vendor through real HTTP: login, co-signing and its refusals, a grant through the
+//! real gatekeeper that lists, downloads and decrypts the seeded ticket, and the page's policy
+//! naming this stack's gatekeeper and S3.
 
 mod common;
 
@@ -190,5 +191,22 @@ async fn cors_and_origins_are_exact() {
     })
     .await;
     assert!(bad.unwrap_err().to_string().contains("exact"));
+    stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_page_policy_names_exactly_this_stacks_gatekeeper_and_s3() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = start(dir.path(), false).await;
+    let info = stack.info().clone();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    for path in ["/", "/api/config"] {
+        let resp = http.get(format!("{}{path}", info.vendor)).send().await.unwrap();
+        let policy = resp.headers()["content-security-policy"].to_str().unwrap();
+        let connect = policy.split(';').map(str::trim).find(|d| d.starts_with("connect-src ")).unwrap();
+        assert_eq!(connect, format!("connect-src 'self' {} {}", info.gatekeeper, info.s3.trim_end_matches('/')));
+        assert!(policy.starts_with("default-src 'none'; "), "{policy}");
+        assert_eq!(resp.headers()["cross-origin-opener-policy"], "same-origin");
+    }
     stack.shutdown().await;
 }
