@@ -45,19 +45,35 @@ ensure_postgresql() {
     fi
 }
 
+# Whether node_modules holds package $2 at exactly the version package.json pins.
+npm_package_pinned() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+root, name = sys.argv[1:]
+try:
+    wanted = json.load(open(f"{root}/package.json"))["devDependencies"][name]
+    have = json.load(open(f"{root}/node_modules/{name}/package.json"))["version"]
+except (OSError, KeyError, ValueError):
+    sys.exit(1)
+sys.exit(0 if have == wanted else 1)
+PY
+}
+
 ensure_npm_packages() {
     # From package.json and package-lock.json (pinned): the country database the gatekeeper and
-    # the dev stack read (@ip-location-db/geo-whois-asn-country-mmdb), and playwright-core, which
-    # drives Debian's Chromium in the end-to-end tests (it never downloads a browser of its own).
+    # the dev stack read (@ip-location-db/geo-whois-asn-country-mmdb), playwright-core, which
+    # drives Debian's Chromium in the end-to-end tests (it never downloads a browser of its own),
+    # and axe-core, which checks the page's accessibility there. An existing node_modules missing
+    # any of them, or holding another version of one than package.json pins, is installed afresh.
     local root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     if [ ! -f "$root/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" ] ||
-        [ ! -f "$root/node_modules/playwright-core/package.json" ]; then
+        ! npm_package_pinned "$root" playwright-core || ! npm_package_pinned "$root" axe-core; then
         if ! command -v npm >/dev/null 2>&1; then
             log "installing Node.js and npm from Debian"
             apt-get update -qq && apt-get install -y -qq nodejs npm
         fi
-        log "installing npm packages (country database, playwright-core)"
+        log "installing npm packages (country database, playwright-core, axe-core)"
         (cd "$root" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
     fi
 }

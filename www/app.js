@@ -217,6 +217,7 @@ function renderAttachments(objects, prefix) {
         link.download = name;
         link.textContent = `Download ${name}`;
         open.replaceWith(link);
+        link.focus(); // the button that had focus is gone: keyboard users continue from its link
       } catch (error) { showError(error); }
     });
     item.append(open);
@@ -291,7 +292,11 @@ $("upload-form").addEventListener("submit", async (event) => {
     status(`Uploaded ${name}.`);
     $("upload-file").value = "";
     const id = currentPrefix.replace(/^tickets\//, "").replace(/\/$/, "");
+    const key = `${currentPrefix}${name}`;
     await openTicket(currentPrefix, id);
+    // Reloading the report took focus away from the form: give it to the new file's button.
+    const item = [...$("attachments").children].find((li) => li.dataset.key === key);
+    item?.querySelector("button")?.focus();
   } catch (error) {
     showError(error);
   }
