@@ -24,6 +24,7 @@ pub mod geo;
 pub mod http;
 pub mod keygen;
 pub mod metrics;
+pub mod postgres;
 pub mod replay;
 pub mod s3;
 pub mod secret;

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 
 use s3gk_protocol::Denial;
 
-use crate::audit::PostgresSettings;
+use crate::postgres::PostgresSettings;
 
 mod shared;
 
@@ -67,7 +67,7 @@ impl ReplayCache {
     }
 
     /// The table `replay_nonces` of the PostgreSQL audit store, shared by every instance using it.
-    /// Connects on first use (the audit log has created the table).
+    /// Connects, and creates the table if needed, on first use.
     pub fn shared(settings: PostgresSettings) -> Self {
         Self { store: Store::Shared(shared::SharedNonces::new(settings)) }
     }

@@ -32,10 +32,10 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use crate::postgres::{PostgresSettings, PostgresTls};
 pub use chain::{checkpoint_message, entry_hash, CHECKPOINT_LABEL, ENTRY_LABEL, GENESIS_HASH};
 pub use json::entry_json;
 pub use log::AuditLog;
-pub use postgres::{PostgresSettings, PostgresTls};
 pub use search::{export_jsonl, SearchQuery, MAX_FILTER_LEN, MAX_SEARCH_LIMIT};
 pub use verify::{verify, verify_with_keys, VerifyFailure, VerifyProblem, VerifyReport};
 pub use writer::MAX_BATCH;

@@ -15,9 +15,9 @@ use url::Url;
 use super::policy::is_loopback;
 use super::reader::{Field, Problems, Section};
 use super::Env;
-use crate::audit::postgres::SettingsProblem;
 use crate::audit::{AuditSettings, AuditStore, PostgresSettings, PostgresTls};
 use crate::geo::GeoSettings;
+use crate::postgres::SettingsProblem;
 use crate::s3::S3Settings;
 use crate::secret::{self, Secret};
 

@@ -1,5 +1,5 @@
-//! The replay cache shared by several gatekeeper instances: the `replay_nonces` table of the
-//! PostgreSQL audit store.
+//! The replay cache shared by several gatekeeper instances: the `replay_nonces` table, in the
+//! PostgreSQL database of the audit store (this module creates it; the audit log does not use it).
 //!
 //! One statement checks and inserts atomically: `INSERT … ON CONFLICT (nonce) DO UPDATE … WHERE
 //! replay_nonces.until < now RETURNING`. A new nonce is inserted; a remembered one whose memory ran
@@ -12,11 +12,21 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::audit::postgres::{connection_lost, u64_to_pg, Link};
-use crate::audit::PostgresSettings;
+use crate::postgres::{u64_to_pg, Link, PostgresSettings};
 
 use super::ReplayError;
 
+/// The table, created on the first connection. The name and columns are those earlier versions
+/// created with the audit tables, so existing databases keep working. The advisory lock keeps
+/// instances starting together from racing on `CREATE`.
+const SCHEMA: &str = "
+SELECT pg_advisory_xact_lock(8301092249034450288);
+CREATE TABLE IF NOT EXISTS replay_nonces (
+    nonce BYTEA PRIMARY KEY,
+    until BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS replay_nonces_until ON replay_nonces (until);
+";
 /// The check-and-insert (`$1` nonce, `$2` remember until, `$3` now).
 const CHECK: &str = "INSERT INTO replay_nonces (nonce, until) VALUES ($1, $2) \
      ON CONFLICT (nonce) DO UPDATE SET until = EXCLUDED.until WHERE replay_nonces.until < $3 \
@@ -36,7 +46,7 @@ pub(super) struct SharedNonces {
 
 impl SharedNonces {
     pub(super) fn new(settings: PostgresSettings) -> Self {
-        let link = Link::new(settings, Some(CHECK_TIMEOUT), &[CHECK, PURGE]);
+        let link = Link::new(settings, Some(CHECK_TIMEOUT), SCHEMA, &[CHECK, PURGE]);
         Self { link: Arc::new(link), checks: AtomicU32::new(0) }
     }
 
@@ -49,37 +59,17 @@ impl SharedNonces {
     pub(super) async fn check_and_insert(&self, nonce: [u8; 16], until: u64, now: u64) -> Result<(), ReplayError> {
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&nonce.as_slice(), &u64_to_pg(until), &u64_to_pg(now)];
-        let mut passed = Err(ReplayError::Unavailable);
-        for attempt in 0..2 {
-            let connected = self.link.get().await.map_err(|_| ReplayError::Unavailable)?;
-            let check = connected.statement(0).ok_or(ReplayError::Unavailable)?;
-            let answer = tokio::time::timeout(CHECK_TIMEOUT, connected.client.query_opt(check, &params)).await;
-            match answer {
-                Ok(Ok(row)) => {
-                    passed = Ok(row.is_some());
-                    break;
-                }
-                Ok(Err(e)) if connection_lost(&e, &connected.client) && attempt == 0 => {
-                    // A connection the server closed while this instance was idle or frozen: once
-                    // more on a new one. (Had the lost statement run, the retry refuses the request
-                    // as a replay: closed, never open.)
-                    tracing::warn!(error = %e, "replay check on a broken connection; retrying once");
-                    self.link.reset(&connected).await;
-                }
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "replay check failed; refusing the request");
-                    if e.as_db_error().is_none() || connection_lost(&e, &connected.client) {
-                        self.link.reset(&connected).await;
-                    }
-                    break;
-                }
-                Err(_) => {
-                    tracing::error!("replay check timed out; refusing the request");
-                    self.link.reset(&connected).await;
-                    break;
-                }
-            }
-        }
+        let params = &params;
+        // A check whose session was lost runs once more on a new one. Had the lost statement
+        // run, the retry refuses the request as a replay: closed, never open.
+        let passed = self
+            .link
+            .run(CHECK_TIMEOUT, "replay check", move |connected| async move {
+                let check = connected.statement(0).expect("the check is prepared on every session");
+                connected.client.query_opt(check, params).await.map(|row| row.is_some())
+            })
+            .await
+            .map_err(|_| ReplayError::Unavailable);
         let passed = passed?;
         if self.checks.fetch_add(1, Ordering::Relaxed) % PURGE_EVERY == PURGE_EVERY - 1 {
             let link = Arc::clone(&self.link);

@@ -19,9 +19,9 @@ use super::super::search::{page_query, write_lines, Dialect, Param};
 use super::super::store::{u64_from_sql, ENTRY_COLUMNS};
 use super::super::verify::{ChainCheck, VerifyFailure, VerifyProblem, VerifyReport};
 use super::super::{AuditEntry, AuditError, Decision, SearchQuery, UsedNonce, MAX_SEARCH_LIMIT};
-use super::connect::connect;
 use super::schema::{self, u64_to_pg};
-use super::PostgresSettings;
+use crate::postgres::connect;
+use crate::postgres::PostgresSettings;
 
 type Answer<T> = std::sync::mpsc::Sender<Result<T, AuditError>>;
 

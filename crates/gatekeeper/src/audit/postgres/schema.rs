@@ -1,8 +1,8 @@
-//! The PostgreSQL tables of the audit log and the replay cache, and rows to and from entries.
+//! The PostgreSQL tables of the audit log, and rows to and from entries.
 //!
 //! The columns are those of the SQLite store (`docs/audit.md`, sections 2 and 9), with `BIGINT`
 //! for integers (a `u64` as the `i64` with the same bits, as in SQLite) and `BYTEA` for blobs, plus
-//! the single-row `audit_head` that serializes writers and the shared `replay_nonces`. Every value is
+//! the single-row `audit_head` that serializes writers. Every value is
 //! a bound parameter, and a stored row is never trusted: reading one checks every field.
 
 use tokio_postgres::{Client, GenericClient, Row, Statement, Transaction};
@@ -93,11 +93,6 @@ CREATE TABLE IF NOT EXISTS audit_head (
 );
 INSERT INTO audit_head (id, schema_version, seq, hash, last_checkpoint)
     VALUES (1, 1, 0, decode(repeat('00', 32), 'hex'), 0) ON CONFLICT (id) DO NOTHING;
-CREATE TABLE IF NOT EXISTS replay_nonces (
-    nonce BYTEA PRIMARY KEY,
-    until BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS replay_nonces_until ON replay_nonces (until);
 ";
 
 /// Locks the head for the rest of the transaction and reads it.
@@ -114,7 +109,7 @@ pub(super) const INSERT_CHECKPOINT: &str = "INSERT INTO audit_checkpoints \
      (seq, head_hash, time_ms, gatekeeper_id, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// A `u64` as stored (the same bits as an `i64`).
-pub(crate) fn u64_to_pg(v: u64) -> i64 {
+pub(super) fn u64_to_pg(v: u64) -> i64 {
     u64_to_sql(v)
 }
 

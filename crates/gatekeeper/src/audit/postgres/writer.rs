@@ -21,10 +21,10 @@ use super::super::chain::{canonicalise, entry_hash, GENESIS_HASH};
 use super::super::store::{u64_from_sql, ENTRY_COLUMNS};
 use super::super::writer::{CheckpointSigner, Head, Job, Make, Shared, MAX_BATCH, QUEUE};
 use super::super::{AuditError, NewEntry};
-use super::connect::connect;
 use super::reader::Reader;
 use super::schema::{self, Failure};
-use super::PostgresSettings;
+use crate::postgres::connect;
+use crate::postgres::PostgresSettings;
 
 /// The longest a batch may take, lock wait included, before its waiters are refused.
 const BATCH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -185,7 +185,7 @@ impl PgWriter {
                 .unwrap_or(Err(Failure::Timeout));
             let Err(e) = &outcome else { break };
             let broken = match (e, &self.conn) {
-                (Failure::Db(error), Some((client, _))) => super::connect::connection_lost(error, client),
+                (Failure::Db(error), Some((client, _))) => crate::postgres::connection_lost(error, client),
                 _ => true,
             };
             if broken {

@@ -1,5 +1,5 @@
-//! Connecting to PostgreSQL: TLS, timeouts, the settings every session gets, and [`Link`], one
-//! shared connection that reconnects after a failure.
+//! Connecting to PostgreSQL: TLS, timeouts, the settings every session gets, and telling a lost
+//! session from a statement the server refused.
 //!
 //! TLS is rustls with the ring provider, trusting the webpki roots plus an optional CA file. Every
 //! session commits durably (`synchronous_commit = on`, whatever the server's default) and cannot
@@ -7,20 +7,17 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
-use tokio_postgres::{Client, Connection, NoTls, Statement};
+use tokio_postgres::{Client, Connection, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{PostgresSettings, PostgresTls};
 
 /// How long opening a connection (TCP, TLS, authentication, session settings) may take.
-pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// After a failed connection attempt, callers are refused at once for this long instead of each
-/// waiting for another attempt.
-const RETRY_AFTER: Duration = Duration::from_millis(500);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The database could not be reached (the cause is logged, never returned).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +25,7 @@ pub(crate) struct Unreachable;
 
 /// Opens a connection, applies the session settings (and `statement_timeout`, if any), and
 /// spawns its driver on the current Tokio runtime.
-pub(super) async fn connect(
+pub(crate) async fn connect(
     settings: &PostgresSettings,
     statement_timeout: Option<Duration>,
 ) -> Result<Client, Unreachable> {
@@ -119,88 +116,4 @@ pub(super) fn load_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, Strin
 /// deliver that as the answer to the next statement, so a database error can mean a dead session.
 pub(crate) fn connection_lost(error: &tokio_postgres::Error, client: &Client) -> bool {
     client.is_closed() || error.code().is_some_and(|code| code.code().starts_with("57"))
-}
-
-/// A connection with the statements prepared on it.
-pub(crate) struct Connected {
-    /// The client (cheap to share: queries from several tasks are pipelined).
-    pub(crate) client: Client,
-    statements: Vec<Statement>,
-}
-
-impl Connected {
-    /// The `i`-th statement of the list the [`Link`] was made with.
-    pub(crate) fn statement(&self, i: usize) -> Option<&Statement> {
-        self.statements.get(i)
-    }
-}
-
-/// One shared connection, opened on first use and again after it broke.
-pub(crate) struct Link {
-    settings: PostgresSettings,
-    statement_timeout: Option<Duration>,
-    prepare: &'static [&'static str],
-    state: tokio::sync::Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    live: Option<Arc<Connected>>,
-    failed_at: Option<Instant>,
-}
-
-impl Link {
-    /// A link that prepares the statements `prepare` on every connection it opens.
-    pub(crate) fn new(
-        settings: PostgresSettings,
-        statement_timeout: Option<Duration>,
-        prepare: &'static [&'static str],
-    ) -> Self {
-        Self { settings, statement_timeout, prepare, state: tokio::sync::Mutex::new(State::default()) }
-    }
-
-    /// The live connection, opening one if there is none. Fails at once for a short while after
-    /// a failed attempt, so that an outage refuses requests quickly instead of queueing them.
-    pub(crate) async fn get(&self) -> Result<Arc<Connected>, Unreachable> {
-        let mut state = self.state.lock().await;
-        if let Some(live) = state.live.as_ref().filter(|c| !c.client.is_closed()) {
-            return Ok(Arc::clone(live));
-        }
-        state.live = None;
-        if state.failed_at.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
-            return Err(Unreachable);
-        }
-        match self.open().await {
-            Ok(connected) => {
-                let connected = Arc::new(connected);
-                state.live = Some(Arc::clone(&connected));
-                state.failed_at = None;
-                Ok(connected)
-            }
-            Err(e) => {
-                state.failed_at = Some(Instant::now());
-                Err(e)
-            }
-        }
-    }
-
-    /// Forgets `broken` (if it is still the live connection), so the next call reconnects.
-    pub(crate) async fn reset(&self, broken: &Arc<Connected>) {
-        let mut state = self.state.lock().await;
-        if state.live.as_ref().is_some_and(|live| Arc::ptr_eq(live, broken)) {
-            state.live = None;
-        }
-    }
-
-    async fn open(&self) -> Result<Connected, Unreachable> {
-        let client = connect(&self.settings, self.statement_timeout).await?;
-        let mut statements = Vec::with_capacity(self.prepare.len());
-        for sql in self.prepare {
-            statements.push(client.prepare(sql).await.map_err(|e| {
-                tracing::error!(error = %e, "cannot prepare a PostgreSQL statement");
-                Unreachable
-            })?);
-        }
-        Ok(Connected { client, statements })
-    }
 }
