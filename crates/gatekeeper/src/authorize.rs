@@ -11,7 +11,6 @@
 //! [`VerifiedRequest::check_acl`]: s3gk_protocol::sign::VerifiedRequest::check_acl
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -20,10 +19,10 @@ use base64::Engine as _;
 use s3gk_protocol::error::{DecodeError, DecodeProblem, Field};
 use s3gk_protocol::object::SALT_LEN;
 use s3gk_protocol::policy::acl::CountryCode;
-use s3gk_protocol::sign::{Authorization, Grant, SignedReceipt, VerifiedRequest};
+use s3gk_protocol::sign::{Authorization, Grant, VerifiedRequest};
 use s3gk_protocol::{AccessRequest, Denial, Operation};
 
-use crate::audit::{AuditLog, Decision, NewEntry};
+use crate::audit::{AuditError, AuditLog, Decision, NewEntry, Queued};
 use crate::client_ip::{self, ClientIpError};
 use crate::config::Settings;
 use crate::geo::Geo;
@@ -239,7 +238,7 @@ pub async fn refuse_unparsed(gk: &Gatekeeper, caller: &Caller, code: &'static st
 }
 
 async fn record_denial(gk: &Gatekeeper, entry: NewEntry) {
-    if let Err(e) = gk.audit.append(move |_| entry).await {
+    if let Err(e) = gk.audit.append(move |_| (entry, ())).await {
         tracing::error!(code = e.code(), "could not audit a denial; the request is refused anyway");
     }
 }
@@ -303,42 +302,43 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
         }
     }
 
-    let signed: Arc<Mutex<Option<SignedReceipt>>> = Arc::new(Mutex::new(None));
-    let receipt_seq = {
-        let (grant, slot) = (grant.clone(), signed.clone());
+    // The receipt is signed as its entry is numbered (it names the seq) and comes back with it.
+    let receipt = {
+        let grant = grant.clone();
         let key = gk.settings.signing_key.clone();
         let key_id = gk.settings.signing_key_id.clone();
         let decided_at = facts.time_ms / 1000;
         let mut entry = granted_entry(facts, grant.verified().authorization(), req, &req.key);
-        queue(&gk.audit, move |seq| {
-            let receipt = grant.receipt(seq, decided_at).sign(&key, &key_id);
-            entry.gatekeeper_signature = Some(receipt.signature);
-            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(receipt);
-            entry
-        })
-    };
-    // A prefix read audits each object too; all entries are queued together so they share commits.
-    let per_object = (req.operation == Operation::ListPrefix).then(|| {
-        objects
-            .iter()
-            .map(|(key, _, _)| {
-                let entry = granted_entry(facts, grant.verified().authorization(), req, key);
-                queue(&gk.audit, move |_| entry)
+        gk.audit
+            .queue(move |seq| {
+                let receipt = grant.receipt(seq, decided_at).sign(&key, &key_id);
+                entry.gatekeeper_signature = Some(receipt.signature);
+                (entry, receipt)
             })
-            .collect::<Vec<_>>()
-    });
-    let receipt_seq = durable(receipt_seq).await?;
+            .await
+    };
+    // A prefix read audits each object too; all entries are queued before any is awaited, so
+    // they share commits.
+    let per_object = if req.operation == Operation::ListPrefix {
+        let mut queued = Vec::with_capacity(objects.len());
+        for (key, _, _) in &objects {
+            let entry = granted_entry(facts, grant.verified().authorization(), req, key);
+            queued.push(gk.audit.queue(move |_| (entry, ())).await);
+        }
+        Some(queued)
+    } else {
+        None
+    };
+    let (receipt_seq, receipt) = durable(receipt).await?;
     let mut sequences = Vec::with_capacity(objects.len());
     match per_object {
         Some(appends) => {
             for append in appends {
-                sequences.push(durable(append).await?);
+                sequences.push(durable(append).await?.0);
             }
         }
         None => sequences.resize(objects.len(), receipt_seq),
     }
-    let receipt =
-        signed.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or(Refusal::Denied(Denial::AuditUnavailable))?;
 
     let bucket = gk.settings.s3.bucket.clone();
     let is_put = matches!(req.operation, Operation::Put { .. });
@@ -402,28 +402,16 @@ fn draw_salt() -> Result<[u8; SALT_LEN], Refusal> {
     Ok(salt)
 }
 
-/// Queues an append now, so several appends of one answer share group commits.
-fn queue<F>(audit: &AuditLog, make: F) -> tokio::task::JoinHandle<Result<u64, crate::audit::AuditError>>
-where
-    F: FnOnce(u64) -> NewEntry + Send + 'static,
-{
-    let audit = audit.clone();
-    tokio::spawn(async move { audit.append(make).await })
-}
-
 /// Waits for a queued append; any failure refuses the request (fail closed).
-async fn durable(append: tokio::task::JoinHandle<Result<u64, crate::audit::AuditError>>) -> Result<u64, Refusal> {
-    match append.await {
-        Ok(Ok(seq)) => Ok(seq),
-        Ok(Err(e)) => {
-            tracing::error!(code = e.code(), "audit append failed; refusing the request");
-            Err(Refusal::Denied(Denial::AuditUnavailable))
-        }
-        Err(_) => {
-            tracing::error!("audit append task ended abnormally; refusing the request");
-            Err(Refusal::Denied(Denial::AuditUnavailable))
-        }
-    }
+async fn durable<T>(append: Result<Queued<T>, AuditError>) -> Result<(u64, T), Refusal> {
+    let committed = match append {
+        Ok(queued) => queued.durable().await,
+        Err(e) => Err(e),
+    };
+    committed.map_err(|e| {
+        tracing::error!(code = e.code(), "audit append failed; refusing the request");
+        Refusal::Denied(Denial::AuditUnavailable)
+    })
 }
 
 fn granted_entry(facts: &Facts, auth: &Authorization, req: &AccessRequest, key: &str) -> NewEntry {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use s3gk_gatekeeper::audit::{self, Decision, PostgresSettings, PostgresTls, SearchQuery};
+use s3gk_gatekeeper::audit::{self, AuditSettings, Decision, PostgresSettings, PostgresTls, SearchQuery};
 use s3gk_gatekeeper::config::Settings;
 use s3gk_gatekeeper::{http, keygen, secret, service};
 use s3gk_protocol::KeyId;
@@ -105,16 +105,11 @@ enum TlsArg {
     Disable,
 }
 
-/// An audit log to read.
-enum Store {
-    Sqlite(PathBuf),
-    Postgres(PostgresSettings),
-}
-
 impl Source {
-    fn store(&self) -> Result<Store, String> {
+    /// The audit log these options name.
+    fn settings(&self) -> Result<AuditSettings, String> {
         let Some(reference) = &self.postgres else {
-            return self.db.clone().map(Store::Sqlite).ok_or_else(|| "--db or --postgres is required".to_owned());
+            return self.db.clone().map(AuditSettings::new).ok_or_else(|| "--db or --postgres is required".to_owned());
         };
         let url =
             secret::resolve(reference, &|name| std::env::var(name).ok()).map_err(|e| format!("--postgres: {e}"))?;
@@ -124,7 +119,7 @@ impl Source {
         };
         let settings = PostgresSettings { url, tls, ca_file: self.postgres_ca_file.clone() };
         settings.check().map_err(|e| format!("--postgres: {e}"))?;
-        Ok(Store::Postgres(settings))
+        Ok(AuditSettings::postgres(settings))
     }
 }
 
@@ -231,12 +226,12 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
     match command {
         AuditCommand::Search { filter } => {
             let query = filter.query(filter.limit)?;
-            export(&filter.source.store()?, &query, &mut stdout.lock())?;
+            export(&filter.source.settings()?, &query, &mut stdout.lock())?;
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Export { filter } => {
             let query = filter.query(usize::MAX)?;
-            let n = export(&filter.source.store()?, &query, &mut stdout.lock())?;
+            let n = export(&filter.source.settings()?, &query, &mut stdout.lock())?;
             eprintln!("exported {n} entries");
             Ok(ExitCode::SUCCESS)
         }
@@ -245,11 +240,8 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
                 .iter()
                 .map(|k| keygen::parse_public_key(k).map_err(|e| format!("--public-key {k}: {e}")))
                 .collect::<Result<Vec<_>, _>>()?;
-            let verified = match source.store()? {
-                Store::Sqlite(db) => audit::verify_with_keys(&db, &keys),
-                Store::Postgres(pg) => runtime()?.block_on(audit::postgres::verify_with_keys(&pg, &keys)),
-            };
-            match verified {
+            let settings = source.settings()?;
+            match runtime()?.block_on(audit::verify(&settings, &keys)) {
                 Ok(report) => {
                     println!("ok: {report}");
                     Ok(ExitCode::SUCCESS)
@@ -263,13 +255,9 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
     }
 }
 
-/// Writes the entries of `store` matching `query` as JSON lines; returns how many.
-fn export(store: &Store, query: &SearchQuery, out: &mut dyn std::io::Write) -> Result<u64, String> {
-    let exported = match store {
-        Store::Sqlite(db) => audit::export_jsonl(db, query, out),
-        Store::Postgres(pg) => runtime()?.block_on(audit::postgres::export_jsonl(pg, query, out)),
-    };
-    exported.map_err(|e| e.to_string())
+/// Writes the entries of the log `settings` name matching `query` as JSON lines; returns how many.
+fn export(settings: &AuditSettings, query: &SearchQuery, out: &mut dyn std::io::Write) -> Result<u64, String> {
+    runtime()?.block_on(audit::export_jsonl(settings, query, out)).map_err(|e| e.to_string())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

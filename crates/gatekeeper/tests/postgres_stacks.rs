@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use common::postgres::PgServer;
 use common::*;
 use futures_util::StreamExt as _;
-use s3gk_gatekeeper::audit::{self, PostgresSettings, PostgresTls};
+use s3gk_gatekeeper::audit::{self, AuditSettings, PostgresSettings, PostgresTls};
 use s3gk_gatekeeper::secret::Secret;
 use s3gk_protocol::Operation;
 
@@ -111,7 +111,7 @@ async fn concurrent_grants_through_two_instances_form_one_verified_chain() {
     a.stop().await;
     b.stop().await;
 
-    let report = audit::postgres::verify(&store(&pg), &a_key()).await.unwrap();
+    let report = audit::verify(&AuditSettings::postgres(store(&pg)), &[a_key()]).await.unwrap();
     assert_eq!(report.entries, 200);
     assert!(report.checkpoints >= 2, "checkpoints every 10 entries, from both instances: {report}");
     assert_eq!(report.unchecked_tail, 0, "the shutdown checkpoint covers the head");
@@ -197,7 +197,7 @@ async fn an_unreachable_database_refuses_requests_and_recovers() {
     }
     let seq = recovered.expect("the gatekeeper reconnects once the database is back");
     stack.stop().await;
-    let report = audit::postgres::verify(&store(&pg), &a_key()).await.unwrap();
+    let report = audit::verify(&AuditSettings::postgres(store(&pg)), &[a_key()]).await.unwrap();
     assert_eq!(report.entries, seq, "the recovered grant is the head of an unbroken chain");
     assert!(seq >= 2);
 }
@@ -226,5 +226,5 @@ async fn connections_the_server_cuts_are_replaced_without_refusing_a_request() {
         assert_eq!(status, 200, "refused after the server cut the connections: {answer}");
     }
     stack.stop().await;
-    assert_eq!(audit::postgres::verify(&store(&pg), &a_key()).await.unwrap().entries, 6);
+    assert_eq!(audit::verify(&AuditSettings::postgres(store(&pg)), &[a_key()]).await.unwrap().entries, 6);
 }

@@ -1,24 +1,22 @@
 //! [`AuditLog`]: the cheap, cloneable handle callers hold to append, checkpoint and search.
 //!
-//! Opening checks the stored head and starts the writer: a [thread](super::writer) for SQLite, a
-//! [task](super::postgres) for PostgreSQL. Every write goes through the writer; reads go through
-//! one shared read-only SQLite connection, or a PostgreSQL reader thread. This handle must never
-//! write to the database itself, and never report a seq the writer has not committed.
+//! Opening starts the [writer](super::writer) and the [reader](super::reader), each on a thread of
+//! its own with its own connection to the store, and checks the stored head. Every write goes
+//! through the writer; every read through the reader. This handle must never write to the
+//! database itself, and never report a seq the writer has not committed.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use ed25519_dalek::SigningKey;
-use rusqlite::Connection;
 use s3gk_protocol::KeyId;
 use tokio::sync::{mpsc, oneshot};
 
-use super::chain::{entry_hash, GENESIS_HASH};
-use super::postgres;
-use super::store;
-use super::writer::{CheckpointSigner, Job, Shared, Writer, QUEUE};
-use super::{AuditError, AuditSettings, AuditStore, NewEntry};
+use super::reader::Reader;
+use super::store::Role;
+use super::writer::{checked_head, Append, CheckpointSigner, Job, Shared, Writer, QUEUE};
+use super::{stores, AuditEntry, AuditError, AuditSettings, AuditStore, NewEntry, SearchQuery, UsedNonce};
 
 /// A cheap, cloneable handle to the audit log.
 #[derive(Clone)]
@@ -29,94 +27,98 @@ pub struct AuditLog {
 struct Inner {
     jobs: mpsc::Sender<Job>,
     shared: Arc<Shared>,
-    reads: Reads,
+    reader: Reader,
+    path: PathBuf,
 }
 
-/// Where reads go.
-pub(super) enum Reads {
-    /// One shared read-only connection to the SQLite file at `path`.
-    Sqlite { conn: Mutex<Connection>, path: PathBuf },
-    /// A reader thread with its own PostgreSQL connection.
-    Postgres(postgres::Reader),
+/// An append already queued to the writer; [`Queued::durable`] waits for its commit. Appends
+/// queued one after another before any is awaited share group commits.
+#[must_use = "the append is committed whether or not it is awaited, but only `durable` says it was"]
+pub struct Queued<T> {
+    answer: oneshot::Receiver<Result<(u64, T), AuditError>>,
+}
+
+impl<T> Queued<T> {
+    /// The entry's seq and what its builder returned, once the entry is durable.
+    pub async fn durable(self) -> Result<(u64, T), AuditError> {
+        self.answer.await.unwrap_or(Err(AuditError::Unavailable))
+    }
 }
 
 impl AuditLog {
-    /// Opens (creating if needed) the SQLite log at `settings.path` and starts its writer thread.
-    /// A PostgreSQL store is opened with [`AuditLog::connect`] instead (this returns
-    /// [`AuditError::Open`] for one).
+    /// Opens (creating if needed) the log `settings` name and starts its writer and reader.
+    /// Blocking; from async code use [`AuditLog::connect`].
     ///
-    /// Refuses a database whose last entry does not match its hash, or whose checkpoints cover
-    /// entries that are no longer there ([`AuditError::Corrupt`]): run `verify` and investigate.
+    /// Refuses a log whose last entry does not match its hash, or whose checkpoints cover entries
+    /// that are no longer there ([`AuditError::Corrupt`]): run `verify` and investigate.
     pub fn open(
         settings: &AuditSettings,
         signer: Arc<SigningKey>,
         key_id: KeyId,
         gatekeeper_id: String,
     ) -> Result<Self, AuditError> {
-        if let AuditStore::Postgres(_) = settings.store {
-            tracing::error!("a PostgreSQL audit store is opened with AuditLog::connect");
-            return Err(AuditError::Open);
-        }
-        let open_failed = |e: rusqlite::Error| {
-            tracing::error!(path = %settings.path.display(), error = %e, "cannot open the audit log");
-            AuditError::Open
-        };
-        let conn = store::open_writer(&settings.path, settings.max_db_pages).map_err(open_failed)?;
-        let head = match store::last_entry(&conn).map_err(open_failed)? {
-            None => (0, GENESIS_HASH),
-            Some(Err(m)) => return Err(corrupt(m.seq, m.field)),
-            Some(Ok(e)) if entry_hash(e.seq, &e.prev_hash, &e.entry) != e.hash => return Err(corrupt(e.seq, "hash")),
-            Some(Ok(e)) => (e.seq, e.hash),
-        };
-        let last_checkpoint = store::last_checkpoint_seq(&conn).map_err(open_failed)?;
-        if last_checkpoint > head.0 {
-            return Err(corrupt(head.0.saturating_add(1), "missing entries below a checkpoint"));
-        }
-        let reader = store::open_reader(&settings.path).map_err(open_failed)?;
-        let shared = Arc::new(Shared { head: Mutex::new(head), commits: AtomicU64::new(0) });
-        let signer = CheckpointSigner { key: signer, key_id, gatekeeper_id };
-        let writer = Writer::new(conn, signer, settings.checkpoint_every, head, last_checkpoint, Arc::clone(&shared));
         let (jobs, rx) = mpsc::channel(QUEUE);
-        std::thread::Builder::new().name("audit-writer".into()).spawn(move || writer.run(rx)).map_err(|e| {
-            tracing::error!(error = %e, "cannot start the audit writer thread");
-            AuditError::Open
+        let signer = CheckpointSigner { key: signer, key_id, gatekeeper_id };
+        let checkpoint_every = settings.checkpoint_every;
+        let shared = stores::spawn("audit-writer", settings, Role::Writer, move |mut store, ready| async move {
+            let shared = match checked_head(store.as_mut()).await {
+                Ok(head) => Arc::new(Shared { head: Mutex::new(head), commits: AtomicU64::new(0) }),
+                Err(e) => {
+                    let _gone = ready.send(Err(e));
+                    return;
+                }
+            };
+            if ready.send(Ok(Arc::clone(&shared))).is_ok() {
+                Writer { store, signer, checkpoint_every, shared }.run(rx).await;
+            }
         })?;
-        let reads = Reads::Sqlite { conn: Mutex::new(reader), path: settings.path.clone() };
-        Ok(Self { inner: Arc::new(Inner { jobs, shared, reads }) })
+        let reader = Reader::start(settings)?;
+        let path = match settings.store {
+            AuditStore::Sqlite => settings.path.clone(),
+            AuditStore::Postgres(_) => PathBuf::new(),
+        };
+        Ok(Self { inner: Arc::new(Inner { jobs, shared, reader, path }) })
     }
 
-    /// Opens the log in whichever store `settings` names: [`AuditLog::open`] for SQLite; for
-    /// PostgreSQL, connects, creates the tables if needed, checks the stored head as `open` does,
-    /// and starts the writer task on the current Tokio runtime.
+    /// [`AuditLog::open`] without blocking the caller's runtime (connecting to PostgreSQL may take
+    /// a while).
     pub async fn connect(
         settings: &AuditSettings,
         signer: Arc<SigningKey>,
         key_id: KeyId,
         gatekeeper_id: String,
     ) -> Result<Self, AuditError> {
-        let AuditStore::Postgres(pg) = &settings.store else {
-            return Self::open(settings, signer, key_id, gatekeeper_id);
-        };
-        let signer = CheckpointSigner { key: signer, key_id, gatekeeper_id };
-        let (jobs, shared, reader) = postgres::open(pg, signer, settings.checkpoint_every).await?;
-        Ok(Self { inner: Arc::new(Inner { jobs, shared, reads: Reads::Postgres(reader) }) })
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || Self::open(&settings, signer, key_id, gatekeeper_id))
+            .await
+            .unwrap_or(Err(AuditError::Open))
     }
 
-    /// Appends the entry `make(seq)` builds and returns `seq` once it is durable.
-    ///
-    /// The writer thread calls `make(seq)` when it builds a batch, so sequence numbers are assigned
-    /// only by the writer, in order. `make` is where the caller signs its receipt (it needs the
-    /// seq): it must be cheap and should not panic (if it does, this returns
-    /// [`AuditError::InvalidEntry`] and the seq is not used). On a failed commit every entry of that
-    /// batch fails with [`AuditError::Unavailable`] and the head stays at the last committed entry.
-    pub async fn append<F>(&self, make: F) -> Result<u64, AuditError>
+    /// Queues the entry `make(seq)` builds, waiting only for room in the queue. The writer calls
+    /// `make(seq)` when it builds a batch, under the store's write lock, so sequence numbers are
+    /// assigned only there, in order; `make` is where the caller signs its receipt (it needs the
+    /// seq), and what it returns besides the entry comes back from [`Queued::durable`]. `make` must
+    /// be cheap and must not fail. On a failed commit every entry of that batch fails with
+    /// [`AuditError::Unavailable`] and the head stays at the last committed entry.
+    pub async fn queue<T, F>(&self, make: F) -> Result<Queued<T>, AuditError>
     where
-        F: FnOnce(u64) -> NewEntry + Send + 'static,
+        F: FnOnce(u64) -> (NewEntry, T) + Send + 'static,
+        T: Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Job::Append { make: Box::new(make), reply };
+        let job = Job::Append(Box::new(Append { make, reply }));
         self.inner.jobs.send(job).await.map_err(|_| AuditError::Unavailable)?;
-        answer.await.unwrap_or(Err(AuditError::Unavailable))
+        Ok(Queued { answer })
+    }
+
+    /// [`AuditLog::queue`], then waits until the entry is durable: its seq, and what `make`
+    /// returned besides the entry.
+    pub async fn append<T, F>(&self, make: F) -> Result<(u64, T), AuditError>
+    where
+        F: FnOnce(u64) -> (NewEntry, T) + Send + 'static,
+        T: Send + 'static,
+    {
+        self.queue(make).await?.durable().await
     }
 
     /// Signs and commits a checkpoint of the current head now (no-op if it is already checkpointed
@@ -127,7 +129,7 @@ impl AuditLog {
         answer.await.unwrap_or(Err(AuditError::Unavailable))
     }
 
-    /// Stops the writer thread after the jobs already queued; later appends fail with
+    /// Stops the writer after the jobs already queued; later appends fail with
     /// [`AuditError::Unavailable`]. Returns once the write connection is closed.
     pub async fn close(&self) {
         let (reply, answer) = oneshot::channel();
@@ -149,19 +151,17 @@ impl AuditLog {
 
     /// The SQLite database file (the empty path for a PostgreSQL store).
     pub fn path(&self) -> &Path {
-        match &self.inner.reads {
-            Reads::Sqlite { path, .. } => path,
-            Reads::Postgres(_) => Path::new(""),
-        }
+        &self.inner.path
     }
 
-    /// Where reads go.
-    pub(super) fn reads(&self) -> &Reads {
-        &self.inner.reads
+    /// The entries matching `q`, in `seq` order. Blocking: call it from `spawn_blocking`.
+    pub fn search(&self, q: &SearchQuery) -> Result<Vec<AuditEntry>, AuditError> {
+        self.inner.reader.search(q)
     }
-}
 
-fn corrupt(seq: u64, field: &str) -> AuditError {
-    tracing::error!(seq, problem = field, "the audit log is inconsistent; run verify");
-    AuditError::Corrupt { seq }
+    /// Every entry with a nonce and `expires_at >= now_secs`, granted or denied, to warm-start the
+    /// replay cache after a restart (the caller decides which of them spent their nonce). Blocking.
+    pub fn unexpired_nonces(&self, now_secs: u64) -> Result<Vec<UsedNonce>, AuditError> {
+        self.inner.reader.unexpired_nonces(now_secs)
+    }
 }

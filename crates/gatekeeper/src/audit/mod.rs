@@ -2,15 +2,18 @@
 //!
 //! Every authorization decision, granted or denied, becomes one [`AuditEntry`] in a SQLite database
 //! (WAL, `synchronous=FULL`), or, for several gatekeeper instances, in one shared PostgreSQL
-//! database ([`postgres`]). Entries are chained by SHA-256 ([`entry_hash`]) and the gatekeeper signs
-//! checkpoints of the head, so the customer can check offline with [`verify`] that nothing was
-//! edited or dropped. `docs/audit.md` is the normative description of the format.
+//! database. Entries are chained by SHA-256 ([`entry_hash`]) and the gatekeeper signs checkpoints
+//! of the head, so the customer can check offline with [`verify()`] that nothing was edited or
+//! dropped. `docs/audit.md` is the normative description of the format.
 //!
-//! - [`AuditLog`]: the handle; behind it a dedicated writer (a thread for SQLite, a task for
-//!   PostgreSQL) that assigns sequence numbers and commits appends in groups (one durable commit per
-//!   batch), answering each caller only once it is durable;
+//! - [`AuditLog`]: the handle; behind it one writer thread that assigns sequence numbers and
+//!   commits appends in groups (one durable commit per batch), answering each caller only once it
+//!   is durable, and one reader thread;
 //! - [`AuditLog::search`], [`export_jsonl`]: filtered reads for the CLI and the admin API;
 //! - [`verify()`]: the offline check of the chain and the checkpoints.
+//!
+//! Each database is one file implementing the `Store` trait (`store.rs`): `sqlite.rs` and
+//! `postgres.rs`. The writer, the reader, the export and the verify above it are written once.
 //!
 //! This module must never answer an append before the entry is committed, never let a failed write
 //! look like a success (callers deny: fail closed), never build SQL from caller text (every value is
@@ -22,23 +25,28 @@ use std::path::PathBuf;
 mod chain;
 mod json;
 mod log;
-pub mod postgres;
+mod postgres;
+mod reader;
 mod row;
 mod search;
+mod sqlite;
 mod store;
+mod stores;
 mod verify;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 
-pub use crate::postgres::{PostgresSettings, PostgresTls};
 pub use chain::{checkpoint_message, entry_hash, CHECKPOINT_LABEL, ENTRY_LABEL, GENESIS_HASH};
 pub use json::entry_json;
-pub use log::AuditLog;
-pub use search::{export_jsonl, SearchQuery, MAX_FILTER_LEN, MAX_SEARCH_LIMIT};
-pub use verify::{verify, verify_with_keys, VerifyFailure, VerifyProblem, VerifyReport};
+pub use log::{AuditLog, Queued};
+pub use reader::export_jsonl;
+pub use search::{SearchQuery, MAX_FILTER_LEN, MAX_SEARCH_LIMIT};
+pub use verify::{verify, VerifyFailure, VerifyProblem, VerifyReport};
 pub use writer::MAX_BATCH;
+
+pub use crate::postgres::{PostgresSettings, PostgresTls};
 
 /// Where the audit log lives and how often it is checkpointed.
 #[derive(Clone, Debug)]
@@ -82,6 +90,11 @@ impl AuditSettings {
             checkpoint_every: Self::DEFAULT_CHECKPOINT_EVERY,
             max_db_pages: None,
         }
+    }
+
+    /// Settings for the PostgreSQL store `pg`, with the default checkpoint interval.
+    pub fn postgres(pg: PostgresSettings) -> Self {
+        Self { store: AuditStore::Postgres(pg), ..Self::new("") }
     }
 }
 
@@ -201,8 +214,6 @@ pub struct AuditEntry {
 pub enum AuditError {
     /// The entry could not be made durable (disk full, I/O error, writer stopped): refuse the request.
     Unavailable,
-    /// The caller's entry builder panicked; nothing was written for it.
-    InvalidEntry,
     /// The database could not be opened or initialised.
     Open,
     /// The stored log is inconsistent at this sequence number (run `verify`).
@@ -223,7 +234,6 @@ impl AuditError {
     pub fn code(&self) -> &'static str {
         match self {
             AuditError::Unavailable => "audit_unavailable",
-            AuditError::InvalidEntry => "audit_invalid_entry",
             AuditError::Open => "audit_open_failed",
             AuditError::Corrupt { .. } => "audit_corrupt",
             AuditError::Query => "audit_query_failed",
@@ -237,7 +247,6 @@ impl fmt::Display for AuditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AuditError::Unavailable => f.write_str("the audit log cannot record the decision"),
-            AuditError::InvalidEntry => f.write_str("the audit entry could not be built"),
             AuditError::Open => f.write_str("cannot open the audit log"),
             AuditError::Corrupt { seq } => write!(f, "the audit log is inconsistent at seq {seq}; run verify"),
             AuditError::Query => f.write_str("cannot read the audit log"),

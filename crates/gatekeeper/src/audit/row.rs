@@ -1,11 +1,53 @@
-//! One reading of a stored entry or checkpoint for both stores.
+//! The stored shapes every store shares: the entry columns, checkpoints, and one reading of a row.
 //!
-//! SQLite and PostgreSQL rows hand out their columns through [`EntryRow`]; [`read_entry`] and
-//! [`read_checkpoint`] then check every field the same way for both, so a column added to the log is
-//! read and checked in one place. A value of the wrong type or length is `None`, never a panic.
+//! SQLite and PostgreSQL rows hand out their columns through [`EntryRow`]; [`read_entry`],
+//! [`read_checkpoint`] and [`read_used_nonce`] then check every field the same way for every store,
+//! so a column added to the log is read and checked in one place. This module must never trust a
+//! stored value: one of the wrong type or length is a [`Malformed`] naming the column, never a panic.
 
-use super::store::{u64_from_sql, Checkpoint, Malformed};
-use super::{AuditEntry, Decision, NewEntry};
+use super::{AuditEntry, Decision, NewEntry, UsedNonce};
+
+/// The entry columns, in the order [`read_entry`] reads them (`docs/audit.md`, section 2).
+pub(super) const ENTRY_COLUMNS: &str = "seq, time_ms, operation, object_key, client_ip, country, user_agent, origin, \
+     vendor_key_id, nonce, expires_at, decision, reason, request, vendor_signature, client_signature, \
+     gatekeeper_signature, prev_hash, hash";
+
+/// The checkpoint columns, in the order [`read_checkpoint`] reads them.
+pub(super) const CHECKPOINT_COLUMNS: &str = "seq, head_hash, time_ms, gatekeeper_id, key_id, signature";
+
+/// The columns [`read_used_nonce`] reads.
+pub(super) const NONCE_COLUMNS: &str = "seq, nonce, expires_at, decision, reason";
+
+/// A signed checkpoint as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Checkpoint {
+    pub(super) seq: u64,
+    pub(super) head_hash: [u8; 32],
+    pub(super) time_ms: u64,
+    pub(super) gatekeeper_id: String,
+    pub(super) key_id: String,
+    pub(super) signature: [u8; 64],
+}
+
+/// A stored row that does not have the shape the schema promises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Malformed {
+    /// The row's sequence number (0 if even that could not be read).
+    pub(super) seq: u64,
+    /// The column that is wrong.
+    pub(super) field: &'static str,
+}
+
+/// Stores keep integers as `i64`; a `u64` is stored as its two's-complement reinterpretation
+/// (lossless).
+pub(super) fn u64_to_sql(v: u64) -> i64 {
+    i64::from_ne_bytes(v.to_ne_bytes())
+}
+
+/// The inverse of [`u64_to_sql`].
+pub(super) fn u64_from_sql(v: i64) -> u64 {
+    u64::from_ne_bytes(v.to_ne_bytes())
+}
 
 /// Typed access to column `i` of a stored row; `None` when the stored value has another type.
 pub(super) trait EntryRow {
@@ -23,53 +65,12 @@ pub(super) trait EntryRow {
     fn opt_blob(&self, i: usize) -> Option<Option<Vec<u8>>>;
 }
 
-impl EntryRow for rusqlite::Row<'_> {
-    fn int(&self, i: usize) -> Option<i64> {
-        self.get(i).ok()
-    }
-    fn opt_int(&self, i: usize) -> Option<Option<i64>> {
-        self.get(i).ok()
-    }
-    fn text(&self, i: usize) -> Option<String> {
-        self.get(i).ok()
-    }
-    fn opt_text(&self, i: usize) -> Option<Option<String>> {
-        self.get(i).ok()
-    }
-    fn blob(&self, i: usize) -> Option<Vec<u8>> {
-        self.get(i).ok()
-    }
-    fn opt_blob(&self, i: usize) -> Option<Option<Vec<u8>>> {
-        self.get(i).ok()
-    }
-}
-
-impl EntryRow for tokio_postgres::Row {
-    fn int(&self, i: usize) -> Option<i64> {
-        self.try_get(i).ok()
-    }
-    fn opt_int(&self, i: usize) -> Option<Option<i64>> {
-        self.try_get(i).ok()
-    }
-    fn text(&self, i: usize) -> Option<String> {
-        self.try_get(i).ok()
-    }
-    fn opt_text(&self, i: usize) -> Option<Option<String>> {
-        self.try_get(i).ok()
-    }
-    fn blob(&self, i: usize) -> Option<Vec<u8>> {
-        self.try_get(i).ok()
-    }
-    fn opt_blob(&self, i: usize) -> Option<Option<Vec<u8>>> {
-        self.try_get(i).ok()
-    }
-}
-
-/// Reads one row selected with `ENTRY_COLUMNS`, checking every field.
+/// Reads one row selected with [`ENTRY_COLUMNS`], checking every field.
 pub(super) fn read_entry(row: &impl EntryRow) -> Result<AuditEntry, Malformed> {
     let seq = row.int(0).map(u64_from_sql).ok_or(Malformed { seq: 0, field: "seq" })?;
     let bad = |field: &'static str| Malformed { seq, field };
     let text = |i: usize, field: &'static str| row.text(i).ok_or(bad(field));
+    // Decision and reason as stored, agreeing or not (a reading, not a construction).
     let entry = NewEntry {
         time_ms: row.int(1).map(u64_from_sql).ok_or(bad("time_ms"))?,
         operation: text(2, "operation")?,
@@ -94,9 +95,9 @@ pub(super) fn read_entry(row: &impl EntryRow) -> Result<AuditEntry, Malformed> {
     Ok(AuditEntry { seq, entry, prev_hash, hash })
 }
 
-/// Reads the rest of a checkpoint row (`seq, head_hash, time_ms, gatekeeper_id, key_id,
-/// signature`) whose `seq` the caller has read.
-pub(super) fn read_checkpoint(row: &impl EntryRow, seq: u64) -> Result<Checkpoint, Malformed> {
+/// Reads one row selected with [`CHECKPOINT_COLUMNS`].
+pub(super) fn read_checkpoint(row: &impl EntryRow) -> Result<Checkpoint, Malformed> {
+    let seq = row.int(0).map(u64_from_sql).ok_or(Malformed { seq: 0, field: "seq" })?;
     let bad = |field: &'static str| Malformed { seq, field };
     Ok(Checkpoint {
         seq,
@@ -105,6 +106,18 @@ pub(super) fn read_checkpoint(row: &impl EntryRow, seq: u64) -> Result<Checkpoin
         gatekeeper_id: row.text(3).ok_or(bad("gatekeeper_id"))?,
         key_id: row.text(4).ok_or(bad("key_id"))?,
         signature: opt_array(row, 5).flatten().ok_or(bad("signature"))?,
+    })
+}
+
+/// Reads one row selected with [`NONCE_COLUMNS`].
+pub(super) fn read_used_nonce(row: &impl EntryRow) -> Result<UsedNonce, Malformed> {
+    let seq = row.int(0).map(u64_from_sql).ok_or(Malformed { seq: 0, field: "seq" })?;
+    let bad = |field: &'static str| Malformed { seq, field };
+    Ok(UsedNonce {
+        nonce: opt_array(row, 1).flatten().ok_or(bad("nonce"))?,
+        expires_at: row.int(2).map(u64_from_sql).ok_or(bad("expires_at"))?,
+        decision: row.text(3).and_then(|d| Decision::from_text(&d)).ok_or(bad("decision"))?,
+        reason: row.text(4).ok_or(bad("reason"))?,
     })
 }
 

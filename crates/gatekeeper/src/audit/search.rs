@@ -1,4 +1,4 @@
-//! Reading the audit log: filtered search, live nonces for the replay cache, and JSON-lines export.
+//! The SQL of a search: which entries a [`SearchQuery`] selects, for every SQL store.
 //!
 //! The SQL text is assembled only from fixed fragments chosen by which filters are set; every value
 //! the caller gives is a bound parameter, and free text is matched with `LIKE … ESCAPE '\'` after
@@ -6,16 +6,8 @@
 //! [`Dialect::Postgres`], PostgreSQL. This module must never interpolate a caller's value into SQL,
 //! and never write to the database.
 
-use std::io::Write;
-use std::path::Path;
-use std::sync::PoisonError;
-
-use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection};
-
-use super::log::Reads;
-use super::store::{self, u64_from_sql, ENTRY_COLUMNS};
-use super::{AuditEntry, AuditError, AuditLog, Decision, UsedNonce};
+use super::row::{ENTRY_COLUMNS, NONCE_COLUMNS};
+use super::Decision;
 
 /// The most entries one search returns.
 pub const MAX_SEARCH_LIMIT: usize = 1000;
@@ -66,83 +58,6 @@ impl Default for SearchQuery {
     }
 }
 
-impl AuditLog {
-    /// The entries matching `q`, in `seq` order. Blocking: call it from `spawn_blocking`.
-    pub fn search(&self, q: &SearchQuery) -> Result<Vec<AuditEntry>, AuditError> {
-        match self.reads() {
-            Reads::Sqlite { conn, .. } => {
-                search_page(&conn.lock().unwrap_or_else(PoisonError::into_inner), q, q.after_seq, q.limit)
-            }
-            Reads::Postgres(reader) => reader.search(q),
-        }
-    }
-
-    /// Every entry with a nonce and `expires_at >= now_secs`, granted or denied, to warm-start the
-    /// replay cache after a restart (the caller decides which of them spent their nonce). Blocking.
-    pub fn unexpired_nonces(&self, now_secs: u64) -> Result<Vec<UsedNonce>, AuditError> {
-        match self.reads() {
-            Reads::Sqlite { conn, .. } => live_nonces(&conn.lock().unwrap_or_else(PoisonError::into_inner), now_secs),
-            Reads::Postgres(reader) => reader.unexpired_nonces(now_secs),
-        }
-    }
-}
-
-/// Writes the entries of the database at `db_path` matching `q` (after `q.after_seq`, at most
-/// `q.limit` of them, not clamped to a page) as JSON, one entry per line, binary fields in lowercase
-/// hex. Returns the number of lines written. Safe while the gatekeeper runs (read-only, WAL).
-pub fn export_jsonl(db_path: &Path, q: &SearchQuery, out: &mut dyn Write) -> Result<u64, AuditError> {
-    let conn = store::open_reader(db_path).map_err(|e| {
-        tracing::error!(path = %db_path.display(), error = %e, "cannot open the audit log for export");
-        AuditError::Open
-    })?;
-    let mut after = q.after_seq;
-    let mut left = q.limit.max(1);
-    let mut written = 0u64;
-    while left > 0 {
-        let page = search_page(&conn, q, after, left.min(MAX_SEARCH_LIMIT))?;
-        left = left.saturating_sub(page.len());
-        let Some(last) = page.last().map(|e| e.seq) else { break };
-        written = written.saturating_add(write_lines(out, &page)?);
-        after = Some(last);
-    }
-    out.flush().map_err(|_| AuditError::Export)?;
-    Ok(written)
-}
-
-/// Writes `page` to `out` as JSON, one entry per line; returns how many lines.
-pub(super) fn write_lines(out: &mut dyn Write, page: &[AuditEntry]) -> Result<u64, AuditError> {
-    for entry in page {
-        serde_json::to_writer(&mut *out, entry).map_err(|_| AuditError::Export)?;
-        out.write_all(b"\n").map_err(|_| AuditError::Export)?;
-    }
-    Ok(u64::try_from(page.len()).unwrap_or(u64::MAX))
-}
-
-/// One page of matches after `after_seq`.
-fn search_page(
-    conn: &Connection,
-    q: &SearchQuery,
-    after_seq: Option<u64>,
-    limit: usize,
-) -> Result<Vec<AuditEntry>, AuditError> {
-    let (sql, params) = page_query(q, after_seq, limit, Dialect::Sqlite)?;
-    let values = params.into_iter().map(|p| match p {
-        Param::Int(n) => Value::Integer(n),
-        Param::Text(t) => Value::Text(t),
-    });
-    let mut stmt = conn.prepare_cached(&sql).map_err(query_failed)?;
-    let mut rows = stmt.query(params_from_iter(values)).map_err(query_failed)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(query_failed)? {
-        let entry = store::read_entry(row).map_err(|m| {
-            tracing::error!(seq = m.seq, field = m.field, "malformed audit row");
-            AuditError::Corrupt { seq: m.seq }
-        })?;
-        out.push(entry);
-    }
-    Ok(out)
-}
-
 /// A value bound to a placeholder of a search.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Param {
@@ -161,13 +76,14 @@ pub(super) enum Dialect {
     Postgres,
 }
 
-/// The `SELECT` of one page of matches for `q` after `after_seq`, and the values to bind in order.
+/// The `SELECT` of one page of matches for `q` after `after_seq`, and the values to bind in order;
+/// or the name of a parameter that is refused.
 pub(super) fn page_query(
     q: &SearchQuery,
     after_seq: Option<u64>,
     limit: usize,
     dialect: Dialect,
-) -> Result<(String, Vec<Param>), AuditError> {
+) -> Result<(String, Vec<Param>), &'static str> {
     let (clauses, mut params) = filters(q, after_seq, dialect)?;
     params.push(Param::Int(i64::try_from(limit.clamp(1, MAX_SEARCH_LIMIT)).unwrap_or(1)));
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE {clauses} ORDER BY seq LIMIT ?");
@@ -194,7 +110,7 @@ fn numbered(sql: &str) -> String {
 }
 
 /// The `WHERE` clause for `q` (fixed fragments joined by `AND`) and the values to bind, in order.
-fn filters(q: &SearchQuery, after_seq: Option<u64>, dialect: Dialect) -> Result<(String, Vec<Param>), AuditError> {
+fn filters(q: &SearchQuery, after_seq: Option<u64>, dialect: Dialect) -> Result<(String, Vec<Param>), &'static str> {
     let mut clauses: Vec<&'static str> = Vec::new();
     let mut values = Vec::new();
     if let Some(seq) = after_seq {
@@ -266,36 +182,19 @@ pub(super) fn contains_pattern(text: &str) -> String {
 /// becomes U+FFFD, as in every entry (see `chain::canonicalise`). A NUL must never reach SQL:
 /// SQLite's `LIKE` ends the pattern there (so `%\0%` matched every entry) and PostgreSQL refuses
 /// the value.
-fn bounded(value: &str, name: &'static str) -> Result<String, AuditError> {
+fn bounded(value: &str, name: &'static str) -> Result<String, &'static str> {
     if value.len() > MAX_FILTER_LEN {
-        return Err(AuditError::BadQuery(name));
+        return Err(name);
     }
     Ok(value.replace('\0', "\u{fffd}"))
 }
 
-/// The SQL of [`AuditLog::unexpired_nonces`] (`?1` is `now_secs`).
-const LIVE_NONCES: &str = "SELECT seq, nonce, expires_at, decision, reason FROM audit_entries \
-     WHERE nonce IS NOT NULL AND expires_at >= ?1";
-
-fn live_nonces(conn: &Connection, now_secs: u64) -> Result<Vec<UsedNonce>, AuditError> {
-    let mut stmt = conn.prepare_cached(LIVE_NONCES).map_err(query_failed)?;
-    let now = i64::try_from(now_secs).unwrap_or(i64::MAX);
-    let mut rows = stmt.query([now]).map_err(query_failed)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(query_failed)? {
-        let seq = row.get::<_, i64>(0).map(u64_from_sql).map_err(query_failed)?;
-        let nonce: Vec<u8> = row.get(1).map_err(|_| AuditError::Corrupt { seq })?;
-        let nonce = <[u8; 16]>::try_from(nonce.as_slice()).map_err(|_| AuditError::Corrupt { seq })?;
-        let expires_at = row.get::<_, i64>(2).map(u64_from_sql).map_err(|_| AuditError::Corrupt { seq })?;
-        let decision =
-            row.get::<_, String>(3).ok().and_then(|d| Decision::from_text(&d)).ok_or(AuditError::Corrupt { seq })?;
-        let reason = row.get::<_, String>(4).map_err(|_| AuditError::Corrupt { seq })?;
-        out.push(UsedNonce { nonce, expires_at, decision, reason });
+/// The `SELECT` of every entry with a nonce and `expires_at >= now_secs` (the one value to bind),
+/// granted or denied: what [`AuditLog::unexpired_nonces`](super::AuditLog::unexpired_nonces) reads.
+pub(super) fn live_nonces_query(dialect: Dialect) -> String {
+    let sql = format!("SELECT {NONCE_COLUMNS} FROM audit_entries WHERE nonce IS NOT NULL AND expires_at >= ?");
+    match dialect {
+        Dialect::Sqlite => sql,
+        Dialect::Postgres => numbered(&sql),
     }
-    Ok(out)
-}
-
-fn query_failed(e: rusqlite::Error) -> AuditError {
-    tracing::error!(error = %e, "audit log read failed");
-    AuditError::Query
 }

@@ -1,19 +1,19 @@
 //! Offline verification of an audit database: the chain, the sequence, and the signed checkpoints.
 //!
-//! [`verify`] reads the file read-only (safe while the gatekeeper runs), recomputes every entry
-//! hash from seq 1, and checks every checkpoint signature strictly against the key it is given.
-//! [`ChainCheck`] holds the checks themselves, so the PostgreSQL store's verify runs the same ones. It
-//! reports the first problem in sequence order. It must never write to the database, never trust a
+//! [`verify`] reads the log read-only through its store (safe while the gatekeeper runs),
+//! recomputes every entry hash from seq 1, and checks every checkpoint signature strictly against
+//! the keys it is given. [`ChainCheck`] holds the checks themselves. It reports the first problem
+//! in sequence order. It must never write to the database, never trust a
 //! stored hash it can recompute, and never report success for a log it could not read to the end.
 
 use core::fmt;
-use std::path::Path;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::chain::{checkpoint_message, entry_hash, GENESIS_HASH};
-use super::store::{self, Checkpoint, Malformed, ENTRY_COLUMNS};
-use super::AuditEntry;
+use super::row::{Checkpoint, Malformed};
+use super::store::{Role, StoreError};
+use super::{stores, AuditEntry, AuditSettings, SearchQuery, MAX_SEARCH_LIMIT};
 
 /// What a successful verification found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,9 +74,9 @@ pub enum VerifyProblem {
 
 impl VerifyFailure {
     /// The log could not be read at all.
-    pub(super) const UNREADABLE: Self = Self { seq: None, problem: VerifyProblem::Unreadable };
+    const UNREADABLE: Self = Self { seq: None, problem: VerifyProblem::Unreadable };
 
-    pub(super) fn at(seq: u64, problem: VerifyProblem) -> Self {
+    fn at(seq: u64, problem: VerifyProblem) -> Self {
         Self { seq: Some(seq), problem }
     }
 
@@ -119,36 +119,39 @@ impl fmt::Display for VerifyFailure {
 
 impl std::error::Error for VerifyFailure {}
 
-/// Verifies the audit database at `db_path` against the gatekeeper's public key.
-pub fn verify(db_path: &Path, gatekeeper_public_key: &VerifyingKey) -> Result<VerifyReport, VerifyFailure> {
-    verify_with_keys(db_path, core::slice::from_ref(gatekeeper_public_key))
-}
-
-/// [`verify`] across a key rotation: each checkpoint must verify under one of `keys`.
-pub fn verify_with_keys(db_path: &Path, keys: &[VerifyingKey]) -> Result<VerifyReport, VerifyFailure> {
-    let unreadable = |e: rusqlite::Error| {
-        tracing::error!(path = %db_path.display(), error = %e, "cannot read the audit log");
-        VerifyFailure::UNREADABLE
+/// Verifies the audit log `settings` name against the gatekeeper's public keys: each checkpoint
+/// must verify under one of `keys` (several across a key rotation). Read-only: safe while
+/// gatekeepers write.
+pub async fn verify(settings: &AuditSettings, keys: &[VerifyingKey]) -> Result<VerifyReport, VerifyFailure> {
+    let unreadable = |e: StoreError| match e {
+        StoreError::Malformed(m) => VerifyFailure::at(m.seq, VerifyProblem::Malformed(m.field)),
+        other => {
+            tracing::error!(error = %other, "cannot read the audit log");
+            VerifyFailure::UNREADABLE
+        }
     };
-    let conn = store::open_reader(db_path).map_err(unreadable)?;
-    // One read transaction: entries and checkpoints from the same snapshot.
-    let snapshot = conn.unchecked_transaction().map_err(unreadable)?;
-    let checkpoints = store::read_checkpoints(&snapshot)
-        .map_err(unreadable)?
-        .map_err(|m| VerifyFailure::at(m.seq, VerifyProblem::Malformed(m.field)))?;
+    let mut store = stores::open(settings, Role::Reader).await.map_err(|_| VerifyFailure::UNREADABLE)?;
+    // Checkpoints first: entries are only ever appended, so every entry a checkpoint covers is
+    // there when the entries are read after it.
+    let checkpoints = store.checkpoints().await.map_err(unreadable)?;
     let mut chain = ChainCheck::new(checkpoints, keys)?;
-    let mut stmt =
-        snapshot.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM audit_entries ORDER BY seq")).map_err(unreadable)?;
-    let mut rows = stmt.query([]).map_err(unreadable)?;
-    while let Some(row) = rows.next().map_err(unreadable)? {
-        chain.entry(store::read_entry(row))?;
+    // The first page has no lower bound, so a row numbered below 1 is seen too.
+    let every = SearchQuery::default();
+    let mut after = None;
+    loop {
+        let page = store.page(&every, after, MAX_SEARCH_LIMIT).await.map_err(unreadable)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.as_ref().map_or_else(|m| m.seq, |e| e.seq));
+        for row in page {
+            chain.entry(row)?;
+        }
     }
     chain.finish()
 }
 
 /// The checks of `docs/audit.md` section 6, fed the stored rows one at a time in `seq` order, so
 /// that every store runs exactly the same checks.
-pub(super) struct ChainCheck<'k> {
+struct ChainCheck<'k> {
     /// Every checkpoint, in `seq` order.
     checkpoints: Vec<Checkpoint>,
     /// The first checkpoint not yet checked.
@@ -162,7 +165,7 @@ pub(super) struct ChainCheck<'k> {
 
 impl<'k> ChainCheck<'k> {
     /// Starts with the stored `checkpoints` (any order); checks those that cover no entry at all.
-    pub(super) fn new(mut checkpoints: Vec<Checkpoint>, keys: &'k [VerifyingKey]) -> Result<Self, VerifyFailure> {
+    fn new(mut checkpoints: Vec<Checkpoint>, keys: &'k [VerifyingKey]) -> Result<Self, VerifyFailure> {
         // Stable: checkpoints of one seq keep their stored order.
         checkpoints.sort_by_key(|c| c.seq);
         let mut chain = Self { checkpoints, pending: 0, keys, prev: GENESIS_HASH, last: 0 };
@@ -171,7 +174,7 @@ impl<'k> ChainCheck<'k> {
     }
 
     /// Checks the next stored row (rows must come in `seq` order).
-    pub(super) fn entry(&mut self, row: Result<AuditEntry, Malformed>) -> Result<(), VerifyFailure> {
+    fn entry(&mut self, row: Result<AuditEntry, Malformed>) -> Result<(), VerifyFailure> {
         let expected = self.last.saturating_add(1);
         let e = match row {
             Ok(e) if e.seq == expected => e,
@@ -192,7 +195,7 @@ impl<'k> ChainCheck<'k> {
     }
 
     /// After the last row: no checkpoint may be left beyond the end.
-    pub(super) fn finish(self) -> Result<VerifyReport, VerifyFailure> {
+    fn finish(self) -> Result<VerifyReport, VerifyFailure> {
         if self.pending < self.checkpoints.len() {
             return Err(VerifyFailure::at(self.last.saturating_add(1), VerifyProblem::Truncated));
         }

@@ -1,50 +1,91 @@
-//! The single writer thread behind [`AuditLog`](super::AuditLog): group commit.
+//! The one writer behind [`AuditLog`](super::AuditLog): group commit over any [`Store`].
 //!
-//! Callers send jobs over a bounded channel. The writer thread blocks for the first job, then takes
-//! whatever else is already queued (up to [`MAX_BATCH`]), assigns sequence numbers in order, appends
-//! every entry and any due checkpoint in one transaction, commits (one fsync), and only then answers
-//! each caller. While it waits on the disk, new jobs queue up and form the next batch, so a slow
-//! disk makes batches larger instead of making requests wait longer.
+//! Callers send jobs over a bounded channel. The writer, on a thread of its own, waits for the
+//! first job, then takes whatever else is already queued (up to [`MAX_BATCH`]) and hands the store
+//! one batch: under the store's write lock it numbers the entries from the locked head, builds
+//! them (each caller's builder runs here, once its seq is known), hashes them, signs a checkpoint
+//! when one is due, and the store commits all of it at once; only then is anyone answered. While
+//! it waits on the disk, new jobs queue up and form the next batch, so a slow disk makes batches
+//! larger instead of making requests wait longer.
 //!
-//! This thread must never answer `Ok` before its commit returned, never skip or reuse a sequence
-//! number that was committed, and never stop answering: a failed batch answers every waiter with
-//! [`AuditError::Unavailable`] and the head goes back to what is on disk.
+//! This writer must never answer `Ok` before its commit returned, never number an entry outside
+//! the store's write lock, and never stop answering: a failed batch answers every waiter with
+//! [`AuditError::Unavailable`] and the head is read again from the store.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{Signer, SigningKey};
-use rusqlite::{Connection, TransactionBehavior};
 use s3gk_protocol::KeyId;
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{canonicalise, checkpoint_message, entry_hash, GENESIS_HASH};
-use super::store::{self, Checkpoint};
-use super::{AuditError, NewEntry};
+use super::row::Checkpoint;
+use super::store::{Batch, Head, Locked, Store, StoreError};
+use super::{AuditEntry, AuditError, NewEntry};
 
 /// The most jobs one transaction takes.
 pub const MAX_BATCH: usize = 1024;
 /// How many jobs may wait for the writer before `append` itself waits (back-pressure).
 pub(super) const QUEUE: usize = 4 * MAX_BATCH;
 
-/// What builds an entry once its seq is known.
-pub(super) type Make = Box<dyn FnOnce(u64) -> NewEntry + Send>;
+/// One append: builds its entry once its seq is known, keeping what its caller gets back.
+pub(super) trait Pending: Send {
+    /// Builds the entry numbered `seq`; the caller's answer waits in the returned [`Reply`].
+    fn build(self: Box<Self>, seq: u64) -> (NewEntry, Box<dyn Reply>);
+}
+
+/// The answer to one built append, sent once its batch is committed or has failed.
+pub(super) trait Reply: Send {
+    fn send(self: Box<Self>, committed: Result<u64, AuditError>);
+}
+
+/// An append whose builder returns the entry and a `T` for the caller.
+pub(super) struct Append<F, T> {
+    pub(super) make: F,
+    pub(super) reply: oneshot::Sender<Result<(u64, T), AuditError>>,
+}
+
+struct Built<T> {
+    out: T,
+    reply: oneshot::Sender<Result<(u64, T), AuditError>>,
+}
+
+impl<F, T> Pending for Append<F, T>
+where
+    F: FnOnce(u64) -> (NewEntry, T) + Send,
+    T: Send + 'static,
+{
+    fn build(self: Box<Self>, seq: u64) -> (NewEntry, Box<dyn Reply>) {
+        let (entry, out) = (self.make)(seq);
+        (entry, Box::new(Built { out, reply: self.reply }))
+    }
+}
+
+impl<T: Send> Reply for Built<T> {
+    fn send(self: Box<Self>, committed: Result<u64, AuditError>) {
+        let Built { out, reply } = *self;
+        let _gone = reply.send(committed.map(|seq| (seq, out)));
+    }
+}
 
 pub(super) enum Job {
-    Append { make: Make, reply: oneshot::Sender<Result<u64, AuditError>> },
+    Append(Box<dyn Pending>),
     Checkpoint { reply: oneshot::Sender<Result<(), AuditError>> },
     Close { reply: oneshot::Sender<()> },
 }
-
-/// The last committed entry: `(seq, hash)`, `(0, GENESIS_HASH)` when the log is empty.
-pub(super) type Head = (u64, [u8; 32]);
 
 /// What the writer publishes for everyone else to read.
 pub(super) struct Shared {
     pub(super) head: Mutex<Head>,
     pub(super) commits: AtomicU64,
+}
+
+impl Shared {
+    fn publish(&self, head: Head) {
+        *self.head.lock().unwrap_or_else(PoisonError::into_inner) = head;
+    }
 }
 
 /// What the writer signs checkpoints with.
@@ -56,7 +97,7 @@ pub(super) struct CheckpointSigner {
 
 impl CheckpointSigner {
     /// Signs a checkpoint of `head` at the current time.
-    pub(super) fn sign(&self, head: Head) -> Checkpoint {
+    fn sign(&self, head: Head) -> Checkpoint {
         let time_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -72,37 +113,47 @@ impl CheckpointSigner {
     }
 }
 
-/// The writer thread's state. Only this thread writes to the database.
+/// The head a store holds, checked: the last entry must match its hash and no checkpoint may lie
+/// beyond it; otherwise the log is refused ([`AuditError::Corrupt`]): run `verify`.
+pub(super) async fn checked_head(store: &mut dyn Store) -> Result<Head, AuditError> {
+    let unreadable = |e: StoreError| match e {
+        StoreError::Malformed(m) => corrupt(m.seq, m.field),
+        other => {
+            tracing::error!(error = %other, "cannot read the audit log's head");
+            AuditError::Open
+        }
+    };
+    let head = match store.last_entry().await.map_err(unreadable)? {
+        None => (0, GENESIS_HASH),
+        Some(e) if entry_hash(e.seq, &e.prev_hash, &e.entry) != e.hash => return Err(corrupt(e.seq, "hash")),
+        Some(e) => (e.seq, e.hash),
+    };
+    if store.last_checkpoint().await.map_err(unreadable)? > head.0 {
+        return Err(corrupt(head.0.saturating_add(1), "missing entries below a checkpoint"));
+    }
+    Ok(head)
+}
+
+fn corrupt(seq: u64, problem: &str) -> AuditError {
+    tracing::error!(seq, problem, "the audit log is inconsistent; run verify");
+    AuditError::Corrupt { seq }
+}
+
+/// The writer's state. Only the writer writes through its store.
 pub(super) struct Writer {
-    conn: Connection,
-    signer: CheckpointSigner,
-    checkpoint_every: u64,
-    /// The last committed entry.
-    head: Head,
-    /// The seq of the last checkpoint written.
-    last_checkpoint: u64,
-    shared: Arc<Shared>,
+    pub(super) store: Box<dyn Store>,
+    pub(super) signer: CheckpointSigner,
+    pub(super) checkpoint_every: u64,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl Writer {
-    /// A writer continuing from the committed `head` (and `last_checkpoint`) of `conn`.
-    pub(super) fn new(
-        conn: Connection,
-        signer: CheckpointSigner,
-        checkpoint_every: u64,
-        head: Head,
-        last_checkpoint: u64,
-        shared: Arc<Shared>,
-    ) -> Self {
-        Self { conn, signer, checkpoint_every, head, last_checkpoint, shared }
-    }
-
-    /// The thread's body: batches until every handle is gone or a `Close` job arrives.
-    pub(super) fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+    /// The writer's body: batches until every handle is gone or a `Close` job arrives.
+    pub(super) async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         let mut closers = Vec::new();
         while closers.is_empty() {
-            let Some(first) = rx.blocking_recv() else { break };
+            let Some(first) = rx.recv().await else { break };
             batch.push(first);
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -110,127 +161,120 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            closers = self.run_batch(&mut batch);
+            closers = self.run_batch(&mut batch).await;
         }
         // Refuse new jobs; those still queued are dropped, so their callers see `Unavailable`.
         rx.close();
         while rx.try_recv().is_ok() {}
-        drop(self.conn);
+        drop(self.store);
         for reply in closers {
             let _gone = reply.send(());
         }
     }
 
     /// Writes one batch and answers its waiters; returns the `Close` jobs it contained.
-    fn run_batch(&mut self, batch: &mut Vec<Job>) -> Vec<oneshot::Sender<()>> {
-        let mut appended = Vec::new();
+    async fn run_batch(&mut self, batch: &mut Vec<Job>) -> Vec<oneshot::Sender<()>> {
+        let mut pending = Vec::new();
         let mut checkpoint_waiters = Vec::new();
         let mut closers = Vec::new();
-        let mut next = self.head;
-        let mut failure: Option<rusqlite::Error> = None;
-        let tx = match self.conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-            Ok(tx) => Some(tx),
-            Err(e) => {
-                failure = Some(e);
-                None
-            }
-        };
         for job in batch.drain(..) {
             match job {
+                Job::Append(append) => pending.push(append),
                 Job::Checkpoint { reply } => checkpoint_waiters.push(reply),
                 Job::Close { reply } => closers.push(reply),
-                Job::Append { make, reply } => {
-                    let Some(conn) = tx.as_ref().filter(|_| failure.is_none()) else {
-                        let _gone = reply.send(Err(AuditError::Unavailable));
-                        continue;
-                    };
-                    let seq = next.0.saturating_add(1);
-                    let Ok(mut entry) = catch_unwind(AssertUnwindSafe(|| make(seq))) else {
-                        tracing::error!(seq, "an audit entry builder panicked; entry refused");
-                        let _gone = reply.send(Err(AuditError::InvalidEntry));
-                        continue;
-                    };
-                    // One encoding per value, whichever store keeps it.
-                    canonicalise(&mut entry);
-                    let hash = entry_hash(seq, &next.1, &entry);
-                    match store::insert_entry(conn, seq, &entry, &next.1, &hash) {
-                        Ok(()) => {
-                            next = (seq, hash);
-                            appended.push((seq, reply));
-                        }
-                        Err(e) => {
-                            failure = Some(e);
-                            let _gone = reply.send(Err(AuditError::Unavailable));
-                        }
-                    }
-                }
             }
         }
-        let crossed = self.checkpoint_every > 0 && next.0 / self.checkpoint_every > self.head.0 / self.checkpoint_every;
-        let wanted = crossed || !checkpoint_waiters.is_empty();
-        let checkpoint_due = wanted && next.0 > self.last_checkpoint;
-        let outcome = match (tx, failure) {
-            (_, Some(e)) => Err(e),
-            (None, None) => Ok(()),
-            (Some(_), None) if appended.is_empty() && !checkpoint_due => Ok(()),
-            (Some(tx), None) => {
-                let written =
-                    if checkpoint_due { store::insert_checkpoint(&tx, &self.signer.sign(next)) } else { Ok(()) };
-                written.and_then(|()| tx.commit())
+        if pending.is_empty() && checkpoint_waiters.is_empty() {
+            return closers;
+        }
+        let asked = !checkpoint_waiters.is_empty();
+        let mut built: Vec<(u64, Box<dyn Reply>)> = Vec::with_capacity(pending.len());
+        let (mut planned, mut wrote) = (false, false);
+        let mut outcome = Err(StoreError::Down("not tried".into()));
+        for attempt in 0..2 {
+            let (signer, every) = (&self.signer, self.checkpoint_every);
+            let mut plan = |locked: Locked| {
+                planned = true;
+                let batch = number(locked, &mut pending, &mut built, asked, signer, every);
+                wrote = !batch.is_empty();
+                batch
+            };
+            outcome = self.store.append_batch(&mut plan).await;
+            // A session found lost before anything was numbered (one the server closed while this
+            // instance was idle or frozen) is tried once more on a new one: nothing was written.
+            let retry = matches!(outcome, Err(StoreError::Lost(_))) && !planned && attempt == 0;
+            if !retry {
+                break;
             }
-        };
+        }
         match outcome {
-            Ok(()) => {
-                let wrote = !appended.is_empty() || checkpoint_due;
-                self.head = next;
-                if checkpoint_due {
-                    self.last_checkpoint = next.0;
-                }
-                *self.shared.head.lock().unwrap_or_else(PoisonError::into_inner) = next;
+            Ok(committed) => {
+                self.shared.publish(committed.head);
                 if wrote {
                     self.shared.commits.fetch_add(1, Ordering::Relaxed);
                 }
-                for (seq, reply) in appended {
-                    let _gone = reply.send(Ok(seq));
+                for (seq, reply) in built {
+                    reply.send(Ok(seq));
                 }
                 for reply in checkpoint_waiters {
                     let _gone = reply.send(Ok(()));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, entries = appended.len(), "audit batch not committed; refusing its requests");
-                for (_, reply) in appended {
-                    let _gone = reply.send(Err(AuditError::Unavailable));
+                tracing::error!(error = %e, entries = built.len(), "audit batch not committed; refusing its requests");
+                // Appends never built are dropped: their callers see `Unavailable` too.
+                for (_, reply) in built {
+                    reply.send(Err(AuditError::Unavailable));
                 }
                 for reply in checkpoint_waiters {
                     let _gone = reply.send(Err(AuditError::Unavailable));
                 }
-                self.reload_head();
+                if matches!(e, StoreError::Failed(_)) {
+                    self.reload_head().await;
+                }
             }
         }
         closers
     }
 
-    /// After a failed batch: take the head from what is committed on disk (normally unchanged).
-    fn reload_head(&mut self) {
-        if !self.conn.is_autocommit() {
-            // The rollback on drop failed; without this the connection would refuse every batch.
-            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
-                tracing::error!(error = %e, "audit rollback failed");
-            }
-        }
-        let on_disk = match store::last_entry(&self.conn) {
-            Ok(None) => (0, GENESIS_HASH),
-            Ok(Some(Ok(e))) => (e.seq, e.hash),
-            Ok(Some(Err(_))) | Err(_) => return,
-        };
-        if on_disk != self.head {
-            tracing::warn!(seq = on_disk.0, "audit head on disk differs after a failed commit; following the disk");
-            self.head = on_disk;
-            *self.shared.head.lock().unwrap_or_else(PoisonError::into_inner) = on_disk;
-        }
-        if let Ok(seq) = store::last_checkpoint_seq(&self.conn) {
-            self.last_checkpoint = seq;
+    /// After a batch the database refused: publish the head the store holds (normally unchanged).
+    async fn reload_head(&mut self) {
+        let Ok(last) = self.store.last_entry().await else { return };
+        let stored = last.map_or((0, GENESIS_HASH), |e| (e.seq, e.hash));
+        if stored != *self.shared.head.lock().unwrap_or_else(PoisonError::into_inner) {
+            tracing::warn!(
+                seq = stored.0,
+                "audit head in the store differs after a failed commit; following the store"
+            );
+            self.shared.publish(stored);
         }
     }
+}
+
+/// Numbers and builds `pending` from the locked head, and signs a checkpoint of the last entry if
+/// one is due: the log crossed a multiple of `every`, or a caller asked, and the head is not
+/// checkpointed yet.
+fn number(
+    locked: Locked,
+    pending: &mut Vec<Box<dyn Pending>>,
+    built: &mut Vec<(u64, Box<dyn Reply>)>,
+    asked: bool,
+    signer: &CheckpointSigner,
+    every: u64,
+) -> Batch {
+    let mut next = locked.head;
+    let mut entries = Vec::with_capacity(pending.len());
+    for append in pending.drain(..) {
+        let seq = next.0.saturating_add(1);
+        let (mut entry, reply) = append.build(seq);
+        // One encoding per value, whichever store keeps it.
+        canonicalise(&mut entry);
+        let hash = entry_hash(seq, &next.1, &entry);
+        entries.push(AuditEntry { seq, entry, prev_hash: next.1, hash });
+        built.push((seq, reply));
+        next = (seq, hash);
+    }
+    let crossed = every > 0 && next.0 / every > locked.head.0 / every;
+    let due = (crossed || asked) && next.0 > locked.last_checkpoint;
+    Batch { entries, checkpoint: due.then(|| signer.sign(next)) }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use ed25519_dalek::SigningKey;
 use s3gk_protocol::KeyId;
 
-use super::{AuditLog, AuditSettings, Decision, NewEntry};
+use super::{AuditError, AuditLog, AuditSettings, Decision, NewEntry};
 
 mod searching;
 mod tampering;
@@ -52,11 +52,16 @@ pub(crate) fn sample_entry(i: u64) -> NewEntry {
     }
 }
 
+/// Appends `entry`, which needs no seq, and returns its seq.
+pub(crate) async fn append(log: &AuditLog, entry: NewEntry) -> Result<u64, AuditError> {
+    log.append(move |_| (entry, ())).await.map(|(seq, ())| seq)
+}
+
 /// Appends `entries` one after another, returning their seqs.
 pub(crate) async fn append_all(log: &AuditLog, entries: Vec<NewEntry>) -> Vec<u64> {
     let mut seqs = Vec::new();
     for e in entries {
-        seqs.push(log.append(move |_| e).await.unwrap());
+        seqs.push(append(log, e).await.unwrap());
     }
     seqs
 }

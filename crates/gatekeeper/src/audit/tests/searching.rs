@@ -115,9 +115,10 @@ async fn caller_text_is_always_literal() {
 async fn export_writes_one_json_line_per_match() {
     let dir = tempfile::tempdir().unwrap();
     let log = fixture(dir.path()).await;
+    let s = settings(dir.path());
     let mut out = Vec::new();
     let denied = SearchQuery { decision: Some(Decision::Denied), limit: usize::MAX, ..q() };
-    assert_eq!(export_jsonl(log.path(), &denied, &mut out).unwrap(), 3);
+    assert_eq!(export_jsonl(&s, &denied, &mut out).await.unwrap(), 3);
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
@@ -133,12 +134,12 @@ async fn export_writes_one_json_line_per_match() {
     assert_eq!(lines[2]["seq"], 9);
 
     let mut all = Vec::new();
-    assert_eq!(export_jsonl(log.path(), &SearchQuery { limit: usize::MAX, ..q() }, &mut all).unwrap(), 10);
+    assert_eq!(export_jsonl(&s, &SearchQuery { limit: usize::MAX, ..q() }, &mut all).await.unwrap(), 10);
     let mut two = Vec::new();
     let after = SearchQuery { after_seq: Some(3), limit: 2, ..q() };
-    assert_eq!(export_jsonl(log.path(), &after, &mut two).unwrap(), 2, "limit caps the export");
+    assert_eq!(export_jsonl(&s, &after, &mut two).await.unwrap(), 2, "limit caps the export");
     assert!(String::from_utf8(two).unwrap().starts_with("{\"seq\":4,"));
     assert_eq!(entry_json(&stored[0]), lines[0]);
     let missing = dir.path().join("missing.db");
-    assert_eq!(export_jsonl(&missing, &q(), &mut Vec::new()), Err(AuditError::Open));
+    assert_eq!(export_jsonl(&AuditSettings::new(missing), &q(), &mut Vec::new()).await, Err(AuditError::Open));
 }

@@ -15,8 +15,8 @@ async fn closed_log(dir: &Path, n: u64, final_checkpoint: bool) -> AuditSettings
     s
 }
 
-fn check(s: &AuditSettings) -> Result<crate::audit::VerifyReport, VerifyFailure> {
-    verify(&s.path, &signing_key().verifying_key())
+async fn check(s: &AuditSettings) -> Result<crate::audit::VerifyReport, VerifyFailure> {
+    verify(s, &[signing_key().verifying_key()]).await
 }
 
 fn failure(seq: u64, problem: VerifyProblem) -> Result<crate::audit::VerifyReport, VerifyFailure> {
@@ -27,7 +27,7 @@ fn failure(seq: u64, problem: VerifyProblem) -> Result<crate::audit::VerifyRepor
 async fn an_untouched_log_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, false).await;
-    let report = check(&s).unwrap();
+    let report = check(&s).await.unwrap();
     assert_eq!(report.entries, 25);
     assert_eq!(report.checkpoints, 2);
     assert_eq!(report.last_checkpoint.map(|c| c.0), Some(20));
@@ -39,7 +39,7 @@ async fn an_edited_entry_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, true).await;
     tamper(&s.path, "UPDATE audit_entries SET decision = 'granted', reason = 'granted' WHERE seq = 9");
-    let err = check(&s).unwrap_err();
+    let err = check(&s).await.unwrap_err();
     assert_eq!(err, VerifyFailure { seq: Some(9), problem: VerifyProblem::HashMismatch });
     assert_eq!(err.code(), "audit_hash_mismatch");
     assert!(err.to_string().starts_with("seq 9: "), "{err}");
@@ -76,7 +76,7 @@ async fn a_rehashed_entry_breaks_the_next_link() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, true).await;
     rewrite_from(&s, 13, false);
-    assert_eq!(check(&s), failure(14, VerifyProblem::BrokenLink));
+    assert_eq!(check(&s).await, failure(14, VerifyProblem::BrokenLink));
 }
 
 #[tokio::test]
@@ -84,7 +84,7 @@ async fn a_rechained_tail_fails_at_the_next_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, true).await;
     rewrite_from(&s, 13, true);
-    assert_eq!(check(&s), failure(20, VerifyProblem::CheckpointMismatch));
+    assert_eq!(check(&s).await, failure(20, VerifyProblem::CheckpointMismatch));
 }
 
 #[tokio::test]
@@ -92,12 +92,12 @@ async fn a_deleted_entry_is_a_gap() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, true).await;
     tamper(&s.path, "DELETE FROM audit_entries WHERE seq = 5");
-    assert_eq!(check(&s), failure(5, VerifyProblem::Missing));
+    assert_eq!(check(&s).await, failure(5, VerifyProblem::Missing));
 
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, true).await;
     tamper(&s.path, "DELETE FROM audit_entries WHERE seq = 1");
-    assert_eq!(check(&s), failure(1, VerifyProblem::Missing));
+    assert_eq!(check(&s).await, failure(1, VerifyProblem::Missing));
 }
 
 #[tokio::test]
@@ -105,7 +105,7 @@ async fn truncation_below_a_checkpoint_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, true).await;
     tamper(&s.path, "DELETE FROM audit_entries WHERE seq > 17");
-    assert_eq!(check(&s), failure(18, VerifyProblem::Truncated));
+    assert_eq!(check(&s).await, failure(18, VerifyProblem::Truncated));
     // The gatekeeper refuses to continue such a log.
     let err = AuditLog::open(&s, Arc::new(signing_key()), KeyId::new("k").unwrap(), GATEKEEPER_ID.into()).err();
     assert_eq!(err, Some(AuditError::Corrupt { seq: 18 }));
@@ -118,7 +118,7 @@ async fn truncation_after_the_last_checkpoint_is_not_detected() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, false).await;
     tamper(&s.path, "DELETE FROM audit_entries WHERE seq > 22");
-    let report = check(&s).unwrap();
+    let report = check(&s).await.unwrap();
     assert_eq!((report.entries, report.unchecked_tail), (22, 2));
 }
 
@@ -132,12 +132,12 @@ async fn an_edited_checkpoint_is_rejected() {
     sig[10] ^= 0x01;
     conn.execute("UPDATE audit_checkpoints SET signature = ?1 WHERE seq = 20", [sig]).unwrap();
     drop(conn);
-    assert_eq!(check(&s), failure(20, VerifyProblem::BadCheckpointSignature));
+    assert_eq!(check(&s).await, failure(20, VerifyProblem::BadCheckpointSignature));
 
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 25, true).await;
     tamper(&s.path, "UPDATE audit_checkpoints SET time_ms = time_ms + 1 WHERE seq = 10");
-    assert_eq!(check(&s), failure(10, VerifyProblem::BadCheckpointSignature));
+    assert_eq!(check(&s).await, failure(10, VerifyProblem::BadCheckpointSignature));
 }
 
 #[tokio::test]
@@ -145,12 +145,12 @@ async fn a_checkpoint_signed_by_another_key_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 12, false).await;
     let other = SigningKey::from_bytes(&[8u8; 32]).verifying_key();
-    let err = verify(&s.path, &other).unwrap_err();
+    let err = verify(&s, &[other]).await.unwrap_err();
     assert_eq!(err, VerifyFailure { seq: Some(10), problem: VerifyProblem::BadCheckpointSignature });
     // Across a rotation, any of the listed keys may have signed a checkpoint.
     let keys = [other, signing_key().verifying_key()];
-    assert_eq!(crate::audit::verify_with_keys(&s.path, &keys).unwrap().checkpoints, 1);
-    assert_eq!(crate::audit::verify_with_keys(&s.path, &keys[..1]), Err(err));
+    assert_eq!(verify(&s, &keys).await.unwrap().checkpoints, 1);
+    assert_eq!(verify(&s, &keys[..1]).await, Err(err));
 }
 
 #[tokio::test]
@@ -158,14 +158,14 @@ async fn malformed_rows_and_unreadable_files_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let s = closed_log(dir.path(), 12, false).await;
     tamper(&s.path, "UPDATE audit_entries SET nonce = x'00' WHERE seq = 4");
-    assert_eq!(check(&s), failure(4, VerifyProblem::Malformed("nonce")));
+    assert_eq!(check(&s).await, failure(4, VerifyProblem::Malformed("nonce")));
     tamper(&s.path, "UPDATE audit_entries SET nonce = NULL WHERE seq = 4");
-    assert_eq!(check(&s), failure(4, VerifyProblem::HashMismatch));
+    assert_eq!(check(&s).await, failure(4, VerifyProblem::HashMismatch));
     tamper(&s.path, "UPDATE audit_entries SET country = '' WHERE seq = 2");
-    assert_eq!(check(&s), failure(2, VerifyProblem::Malformed("country")), "'' and NULL hash alike");
+    assert_eq!(check(&s).await, failure(2, VerifyProblem::Malformed("country")), "'' and NULL hash alike");
 
     let missing = dir.path().join("nope.db");
-    let err = verify(&missing, &signing_key().verifying_key()).unwrap_err();
+    let err = verify(&AuditSettings::new(&missing), &[signing_key().verifying_key()]).await.unwrap_err();
     assert_eq!(err, VerifyFailure { seq: None, problem: VerifyProblem::Unreadable });
     assert!(!missing.exists(), "verify never creates a file");
 }

@@ -27,7 +27,7 @@ async fn appends_chain_and_read_back_exactly() {
     assert_eq!(log.head(), (3, prev));
 
     // An empty country is the same as none: one encoding per value.
-    log.append(|_| NewEntry { country: Some(String::new()), ..sample_entry(4) }).await.unwrap();
+    append(&log, NewEntry { country: Some(String::new()), ..sample_entry(4) }).await.unwrap();
     let last = log.search(&crate::audit::SearchQuery { after_seq: Some(3), ..Default::default() }).unwrap();
     assert_eq!(last[0].entry.country, None);
 }
@@ -41,15 +41,8 @@ async fn concurrent_appends_are_contiguous_grouped_and_verify() {
         .map(|i| {
             let log = log.clone();
             tokio::spawn(async move {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let seq = log
-                    .append(move |seq| {
-                        tx.send(seq).unwrap();
-                        sample_entry(i)
-                    })
-                    .await
-                    .unwrap();
-                assert_eq!(rx.recv().unwrap(), seq, "make saw the seq that append returned");
+                let (seq, seen) = log.append(move |seq| (sample_entry(i), seq)).await.unwrap();
+                assert_eq!(seen, seq, "make saw the seq that append returned");
                 seq
             })
         })
@@ -64,7 +57,7 @@ async fn concurrent_appends_are_contiguous_grouped_and_verify() {
     assert!(commits < 2000, "appends were not grouped: {commits} commits for 2000 entries");
     log.close().await;
 
-    let report = verify(&s.path, &signing_key().verifying_key()).unwrap();
+    let report = verify(&s, &[signing_key().verifying_key()]).await.unwrap();
     assert_eq!(report.entries, 2000);
     assert!(report.checkpoints >= 1, "crossing multiples of 100 writes checkpoints");
     assert_eq!(report.last_checkpoint.map(|c| c.0), Some(2000));
@@ -80,7 +73,7 @@ async fn restart_continues_the_chain() {
     log.checkpoint().await.unwrap();
     let head = log.head();
     log.close().await;
-    assert_eq!(log.append(|_| sample_entry(0)).await, Err(AuditError::Unavailable), "closed log refuses");
+    assert_eq!(append(&log, sample_entry(0)).await, Err(AuditError::Unavailable), "closed log refuses");
 
     let log = open(&s);
     assert_eq!(log.head(), head);
@@ -89,7 +82,7 @@ async fn restart_continues_the_chain() {
     log.checkpoint().await.unwrap(); // already checkpointed: a no-op
     log.close().await;
 
-    let report = verify(&s.path, &signing_key().verifying_key()).unwrap();
+    let report = verify(&s, &[signing_key().verifying_key()]).await.unwrap();
     assert_eq!(report.entries, 12);
     // On demand at 5, automatic at 10 (crossing), on demand at 12.
     assert_eq!(report.checkpoints, 3);
@@ -104,7 +97,7 @@ async fn a_full_database_fails_closed_and_keeps_the_head() {
     let big = |i: u64| NewEntry { request: vec![0xAB; 2048], ..sample_entry(i) };
     let mut last_ok = 0;
     let failure = loop {
-        let next = tokio::time::timeout(Duration::from_secs(30), log.append(big)).await.unwrap();
+        let next = tokio::time::timeout(Duration::from_secs(30), append(&log, big(last_ok + 1))).await.unwrap();
         match next {
             Ok(seq) => {
                 assert_eq!(seq, last_ok + 1);
@@ -120,25 +113,34 @@ async fn a_full_database_fails_closed_and_keeps_the_head() {
     let head = log.head();
     assert_eq!(head.0, last_ok, "the head did not advance past the last committed entry");
     for i in 0..5 {
-        let again = tokio::time::timeout(Duration::from_secs(30), log.append(move |_| big(i))).await.unwrap();
+        let again = tokio::time::timeout(Duration::from_secs(30), append(&log, big(i))).await.unwrap();
         assert_eq!(again, Err(AuditError::Unavailable));
         assert_eq!(log.head(), head);
     }
     log.close().await;
 
-    let report = verify(&s.path, &signing_key().verifying_key()).unwrap();
+    let report = verify(&s, &[signing_key().verifying_key()]).await.unwrap();
     assert_eq!((report.entries, report.head_hash), head);
     // Without the cap, the chain continues exactly where the committed entries end.
     let log = open(&AuditSettings { max_db_pages: None, ..s.clone() });
-    assert_eq!(log.append(|_| sample_entry(1)).await, Ok(last_ok + 1));
+    assert_eq!(append(&log, sample_entry(1)).await, Ok(last_ok + 1));
 }
 
 #[tokio::test]
-async fn a_panicking_builder_is_refused_without_using_a_seq() {
+async fn a_panicking_builder_commits_nothing_and_the_log_fails_closed() {
+    // Builders must not fail; one that panics is a broken invariant. Its batch is not committed,
+    // and the writer is gone: every later append is refused, never half-written.
     let dir = tempfile::tempdir().unwrap();
-    let log = open(&settings(dir.path()));
-    assert_eq!(log.append(|_| -> NewEntry { unreachable!("builder bug") }).await, Err(AuditError::InvalidEntry));
-    assert_eq!(log.append(|_| sample_entry(1)).await, Ok(1));
+    let s = settings(dir.path());
+    let log = open(&s);
+    assert_eq!(append(&log, sample_entry(1)).await, Ok(1));
+    let broken = log.append(|_| -> (NewEntry, ()) { unreachable!("builder bug") }).await;
+    assert_eq!(broken, Err(AuditError::Unavailable));
+    assert_eq!(append(&log, sample_entry(2)).await, Err(AuditError::Unavailable));
+    assert_eq!(log.head().0, 1);
+    let reopened = open(&s);
+    assert_eq!(reopened.head(), log.head(), "nothing of the broken batch was committed");
+    assert_eq!(append(&reopened, sample_entry(2)).await, Ok(2));
 }
 
 #[tokio::test]
