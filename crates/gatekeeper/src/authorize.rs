@@ -244,28 +244,20 @@ async fn record_denial(gk: &Gatekeeper, entry: NewEntry) {
 }
 
 /// A denied entry with whatever of the request decodes.
-fn denied_entry(facts: &Facts, body: Option<&AuthorizeRequest>, reason: &str) -> NewEntry {
+fn denied_entry(facts: &Facts, body: Option<&AuthorizeRequest>, reason: &'static str) -> NewEntry {
     let raw = body.and_then(|b| B64.decode(&b.request).ok()).unwrap_or_default();
     let request = AccessRequest::decode(&raw).ok();
     let signature = |text: Option<&String>| text.and_then(|t| B64.decode(t).ok()).and_then(|b| b.try_into().ok());
-    NewEntry {
-        time_ms: facts.time_ms,
-        operation: request.as_ref().map(|r| r.operation.kind().name().to_owned()).unwrap_or_default(),
-        key: request.as_ref().map(|r| r.key.clone()).unwrap_or_default(),
-        client_ip: facts.client_ip.clone(),
-        country: facts.country.clone(),
-        user_agent: facts.user_agent.clone(),
-        origin: facts.origin.clone(),
-        vendor_key_id: body.map(|b| truncate(&b.vendor_key_id)).unwrap_or_default(),
-        nonce: request.as_ref().map(|r| r.nonce),
-        expires_at: request.as_ref().map(|r| r.expires_at),
-        decision: Decision::Denied,
-        reason: reason.to_owned(),
-        request: raw,
-        vendor_signature: signature(body.map(|b| &b.vendor_signature)),
-        client_signature: signature(body.map(|b| &b.client_signature)),
-        gatekeeper_signature: None,
-    }
+    let mut entry = with_facts(NewEntry::denied(facts.time_ms, reason), facts);
+    entry.operation = request.as_ref().map(|r| r.operation.kind().name().to_owned()).unwrap_or_default();
+    entry.key = request.as_ref().map(|r| r.key.clone()).unwrap_or_default();
+    entry.vendor_key_id = body.map(|b| truncate(&b.vendor_key_id)).unwrap_or_default();
+    entry.nonce = request.as_ref().map(|r| r.nonce);
+    entry.expires_at = request.as_ref().map(|r| r.expires_at);
+    entry.request = raw;
+    entry.vendor_signature = signature(body.map(|b| &b.vendor_signature));
+    entry.client_signature = signature(body.map(|b| &b.client_signature));
+    entry
 }
 
 /// Builds the answer for a grant and makes it durable: list (for a prefix), presign, audit, sign.
@@ -415,24 +407,25 @@ async fn durable<T>(append: Result<Queued<T>, AuditError>) -> Result<(u64, T), R
 }
 
 fn granted_entry(facts: &Facts, auth: &Authorization, req: &AccessRequest, key: &str) -> NewEntry {
-    NewEntry {
-        time_ms: facts.time_ms,
-        operation: req.operation.kind().name().to_owned(),
-        key: key.to_owned(),
-        client_ip: facts.client_ip.clone(),
-        country: facts.country.clone(),
-        user_agent: facts.user_agent.clone(),
-        origin: facts.origin.clone(),
-        vendor_key_id: auth.vendor_key_id.clone(),
-        nonce: Some(req.nonce),
-        expires_at: Some(req.expires_at),
-        decision: Decision::Granted,
-        reason: "granted".to_owned(),
-        request: auth.request.clone(),
-        vendor_signature: Some(auth.vendor_signature),
-        client_signature: Some(auth.client_signature),
-        gatekeeper_signature: None,
-    }
+    let mut entry = with_facts(NewEntry::granted(facts.time_ms), facts);
+    entry.operation = req.operation.kind().name().to_owned();
+    entry.key = key.to_owned();
+    entry.vendor_key_id = auth.vendor_key_id.clone();
+    entry.nonce = Some(req.nonce);
+    entry.expires_at = Some(req.expires_at);
+    entry.request = auth.request.clone();
+    entry.vendor_signature = Some(auth.vendor_signature);
+    entry.client_signature = Some(auth.client_signature);
+    entry
+}
+
+/// `entry` with who asked, as every entry of this call records it.
+fn with_facts(mut entry: NewEntry, facts: &Facts) -> NewEntry {
+    entry.client_ip = facts.client_ip.clone();
+    entry.country = facts.country.clone();
+    entry.user_agent = facts.user_agent.clone();
+    entry.origin = facts.origin.clone();
+    entry
 }
 
 /// Keeps at most [`MAX_CALLER_TEXT`] bytes, cut at a character boundary.

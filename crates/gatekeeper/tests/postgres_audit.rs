@@ -37,24 +37,22 @@ async fn connect(s: &AuditSettings) -> Result<AuditLog, AuditError> {
 /// A plausible entry whose fields vary with `i`.
 fn sample(i: u64) -> NewEntry {
     let granted = !i.is_multiple_of(3);
-    NewEntry {
-        time_ms: 1_700_000_000_000 + i * 1000,
-        operation: if i.is_multiple_of(2) { "get" } else { "put" }.to_owned(),
-        key: format!("reports/{}/r{i}.pdf", 2020 + i % 5),
-        client_ip: format!("192.0.2.{}", i % 4),
-        country: (i % 5 != 4).then(|| "DE".to_owned()),
-        user_agent: if i == 6 { "curl/8.5 O'Brien" } else { "Mozilla/5.0 (test)" }.to_owned(),
-        origin: "https://vendor.example".to_owned(),
-        vendor_key_id: "vendor-1".to_owned(),
-        nonce: Some([u8::try_from(i % 251).unwrap(); 16]),
-        expires_at: Some(1_700_000_300 + i),
-        decision: if granted { Decision::Granted } else { Decision::Denied },
-        reason: if granted { "granted" } else { "acl_denied_ip" }.to_owned(),
-        request: vec![u8::try_from(i % 256).unwrap(); 40],
-        vendor_signature: Some([1; 64]),
-        client_signature: Some([2; 64]),
-        gatekeeper_signature: granted.then_some([3; 64]),
-    }
+    let time_ms = 1_700_000_000_000 + i * 1000;
+    let mut e = if granted { NewEntry::granted(time_ms) } else { NewEntry::denied(time_ms, "acl_denied_ip") };
+    e.operation = if i.is_multiple_of(2) { "get" } else { "put" }.to_owned();
+    e.key = format!("reports/{}/r{i}.pdf", 2020 + i % 5);
+    e.client_ip = format!("192.0.2.{}", i % 4);
+    e.country = (i % 5 != 4).then(|| "DE".to_owned());
+    e.user_agent = if i == 6 { "curl/8.5 O'Brien" } else { "Mozilla/5.0 (test)" }.to_owned();
+    e.origin = "https://vendor.example".to_owned();
+    e.vendor_key_id = "vendor-1".to_owned();
+    e.nonce = Some([u8::try_from(i % 251).unwrap(); 16]);
+    e.expires_at = Some(1_700_000_300 + i);
+    e.request = vec![u8::try_from(i % 256).unwrap(); 40];
+    e.vendor_signature = Some([1; 64]);
+    e.client_signature = Some([2; 64]);
+    e.gatekeeper_signature = granted.then_some([3; 64]);
+    e
 }
 
 /// Appends `entry`, which needs no seq, and returns its seq.

@@ -80,7 +80,7 @@ async fn audited(gk: &Arc<Gatekeeper>, ip: &str) -> Vec<(String, String)> {
     let (audit, ip) = (gk.audit.clone(), ip.to_owned());
     let query = SearchQuery { ip: Some(ip), ..SearchQuery::default() };
     let entries = tokio::task::spawn_blocking(move || audit.search(&query)).await.unwrap().unwrap();
-    entries.into_iter().map(|e| (e.entry.decision.to_string(), e.entry.reason)).collect()
+    entries.into_iter().map(|e| (e.entry.decision().to_string(), e.entry.reason().to_owned())).collect()
 }
 
 fn denied(reason: &str, n: usize) -> Vec<(String, String)> {

@@ -77,7 +77,7 @@ async fn reasons(gk: &Arc<Gatekeeper>, ip: &str, n: usize) -> Vec<String> {
         let (audit, query) = (gk.audit.clone(), SearchQuery { ip: Some(ip.to_owned()), ..SearchQuery::default() });
         let entries = tokio::task::spawn_blocking(move || audit.search(&query)).await.unwrap().unwrap();
         if entries.len() >= n {
-            return entries.into_iter().map(|e| e.entry.reason).collect();
+            return entries.into_iter().map(|e| e.entry.reason().to_owned()).collect();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

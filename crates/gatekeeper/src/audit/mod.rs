@@ -143,8 +143,11 @@ impl fmt::Display for Decision {
 
 /// Everything the caller knows about one decision; the log adds the sequence number and hashes.
 ///
-/// Strings are stored and hashed exactly as given (no normalisation). Empty strings are fine for
-/// what is not known (e.g. `operation` when the request did not parse).
+/// Built with [`NewEntry::granted`] or [`NewEntry::denied`], so the decision and its reason always
+/// agree (a grant's reason is `"granted"`); the other fields are then filled in. Strings are stored
+/// and hashed exactly as given (no normalisation). Empty strings are fine for what is not known
+/// (e.g. `operation` when the request did not parse). An entry read back from a store holds what is
+/// stored, agreeing or not: [`verify()`] judges it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEntry {
     /// When the decision was made, Unix milliseconds.
@@ -169,9 +172,9 @@ pub struct NewEntry {
     /// The request's `expires_at` (Unix seconds), if it parsed.
     pub expires_at: Option<u64>,
     /// Granted or denied.
-    pub decision: Decision,
+    decision: Decision,
     /// The stable reason code of a denial, or `"granted"`.
-    pub reason: String,
+    reason: String,
     /// The access request bytes exactly as received.
     pub request: Vec<u8>,
     /// The vendor's signature, if present.
@@ -180,6 +183,50 @@ pub struct NewEntry {
     pub client_signature: Option<[u8; 64]>,
     /// The gatekeeper's receipt signature (granted decisions).
     pub gatekeeper_signature: Option<[u8; 64]>,
+}
+
+impl NewEntry {
+    /// A granted entry made at `time_ms` (reason `"granted"`), every other field empty.
+    pub fn granted(time_ms: u64) -> Self {
+        Self::decided(time_ms, Decision::Granted, Decision::Granted.as_str().to_owned())
+    }
+
+    /// A denied entry made at `time_ms` for the stable denial code `reason` (`docs/protocol.md`,
+    /// section 8), every other field empty.
+    pub fn denied(time_ms: u64, reason: &'static str) -> Self {
+        Self::decided(time_ms, Decision::Denied, reason.to_owned())
+    }
+
+    fn decided(time_ms: u64, decision: Decision, reason: String) -> Self {
+        Self {
+            time_ms,
+            operation: String::new(),
+            key: String::new(),
+            client_ip: String::new(),
+            country: None,
+            user_agent: String::new(),
+            origin: String::new(),
+            vendor_key_id: String::new(),
+            nonce: None,
+            expires_at: None,
+            decision,
+            reason,
+            request: Vec::new(),
+            vendor_signature: None,
+            client_signature: None,
+            gatekeeper_signature: None,
+        }
+    }
+
+    /// Granted or denied.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// The stable reason code of a denial, or `"granted"`.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
 }
 
 /// A nonce the log recorded, with what was decided: the replay cache is rebuilt from these.
