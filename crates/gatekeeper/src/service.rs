@@ -45,8 +45,8 @@ impl fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-/// Builds the shared state the HTTP layer serves (on the current Tokio runtime, where the
-/// PostgreSQL store's writer runs).
+/// Builds the shared state the HTTP layer serves (on the current Tokio runtime, where the shared
+/// replay cache's session runs; the audit log's writer and reader have threads of their own).
 pub async fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
     let geo = Geo::open(&settings.geo).map_err(StartError::Geo)?;
     let audit = AuditLog::connect(

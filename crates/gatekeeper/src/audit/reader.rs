@@ -4,8 +4,8 @@
 //! [`AuditLog::search`](super::AuditLog::search) is blocking (the admin API calls it from
 //! `spawn_blocking`), so a running log reads through [`Reader`]: a thread with its own runtime and
 //! its own read-only store, which a blocking caller waits for without ever blocking an async
-//! runtime's driver. A read whose session turns out lost is tried once more on a fresh one.
-//! Nothing here writes.
+//! runtime's driver. A read whose session turns out lost is tried once more on a fresh one. This
+//! module must never write, and never answer a search with a row it could not read whole.
 
 use std::io::Write;
 

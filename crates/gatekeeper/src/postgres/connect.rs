@@ -3,7 +3,7 @@
 //!
 //! TLS is rustls with the ring provider, trusting the webpki roots plus an optional CA file. Every
 //! session commits durably (`synchronous_commit = on`, whatever the server's default) and cannot
-//! hold a lock for long. Nothing here logs the connection URL or puts it into an error.
+//! hold a lock for long. This module must never log the connection URL or put it into an error.
 
 use std::path::Path;
 use std::sync::Arc;
