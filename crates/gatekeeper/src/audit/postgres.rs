@@ -16,7 +16,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement, Transaction};
 
 use super::row::{
-    read_checkpoint, read_entry, read_used_nonce, u64_from_sql, u64_to_sql, Checkpoint, EntryRow, Malformed,
+    entry_row, read_checkpoint, read_entry, read_used_nonce, u64_from_sql, u64_to_sql, Checkpoint, EntryRow, Malformed,
     CHECKPOINT_COLUMNS, ENTRY_COLUMNS,
 };
 use super::search::{live_nonces_query, page_query, Dialect, Param, SearchQuery};
@@ -375,23 +375,4 @@ fn corrupt(seq: u64, problem: &str) -> AuditError {
     AuditError::Corrupt { seq }
 }
 
-impl EntryRow for Row {
-    fn int(&self, i: usize) -> Option<i64> {
-        self.try_get(i).ok()
-    }
-    fn opt_int(&self, i: usize) -> Option<Option<i64>> {
-        self.try_get(i).ok()
-    }
-    fn text(&self, i: usize) -> Option<String> {
-        self.try_get(i).ok()
-    }
-    fn opt_text(&self, i: usize) -> Option<Option<String>> {
-        self.try_get(i).ok()
-    }
-    fn blob(&self, i: usize) -> Option<Vec<u8>> {
-        self.try_get(i).ok()
-    }
-    fn opt_blob(&self, i: usize) -> Option<Option<Vec<u8>>> {
-        self.try_get(i).ok()
-    }
-}
+entry_row!(Row, try_get);

@@ -65,6 +65,34 @@ pub(super) trait EntryRow {
     fn opt_blob(&self, i: usize) -> Option<Option<Vec<u8>>>;
 }
 
+/// Implements [`EntryRow`] for a store's row type `$row`, whose typed getter `$get(i)` returns a
+/// `Result` (a value of another type is an error, so `None` here).
+macro_rules! entry_row {
+    ($row:ty, $get:ident) => {
+        impl $crate::audit::row::EntryRow for $row {
+            fn int(&self, i: usize) -> Option<i64> {
+                self.$get(i).ok()
+            }
+            fn opt_int(&self, i: usize) -> Option<Option<i64>> {
+                self.$get(i).ok()
+            }
+            fn text(&self, i: usize) -> Option<String> {
+                self.$get(i).ok()
+            }
+            fn opt_text(&self, i: usize) -> Option<Option<String>> {
+                self.$get(i).ok()
+            }
+            fn blob(&self, i: usize) -> Option<Vec<u8>> {
+                self.$get(i).ok()
+            }
+            fn opt_blob(&self, i: usize) -> Option<Option<Vec<u8>>> {
+                self.$get(i).ok()
+            }
+        }
+    };
+}
+pub(super) use entry_row;
+
 /// Reads one row selected with [`ENTRY_COLUMNS`], checking every field.
 pub(super) fn read_entry(row: &impl EntryRow) -> Result<AuditEntry, Malformed> {
     let seq = row.int(0).map(u64_from_sql).ok_or(Malformed { seq: 0, field: "seq" })?;

@@ -15,7 +15,7 @@ use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtensio
 
 use super::chain::GENESIS_HASH;
 use super::row::{
-    read_checkpoint, read_entry, read_used_nonce, u64_from_sql, u64_to_sql, Checkpoint, EntryRow, Malformed,
+    entry_row, read_checkpoint, read_entry, read_used_nonce, u64_from_sql, u64_to_sql, Checkpoint, EntryRow, Malformed,
     CHECKPOINT_COLUMNS, ENTRY_COLUMNS,
 };
 use super::search::{live_nonces_query, page_query, Dialect, Param, SearchQuery};
@@ -297,23 +297,4 @@ fn failed(e: rusqlite::Error) -> StoreError {
     StoreError::Failed(e.to_string())
 }
 
-impl EntryRow for rusqlite::Row<'_> {
-    fn int(&self, i: usize) -> Option<i64> {
-        self.get(i).ok()
-    }
-    fn opt_int(&self, i: usize) -> Option<Option<i64>> {
-        self.get(i).ok()
-    }
-    fn text(&self, i: usize) -> Option<String> {
-        self.get(i).ok()
-    }
-    fn opt_text(&self, i: usize) -> Option<Option<String>> {
-        self.get(i).ok()
-    }
-    fn blob(&self, i: usize) -> Option<Vec<u8>> {
-        self.get(i).ok()
-    }
-    fn opt_blob(&self, i: usize) -> Option<Option<Vec<u8>>> {
-        self.get(i).ok()
-    }
-}
+entry_row!(rusqlite::Row<'_>, get);
