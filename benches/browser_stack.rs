@@ -66,7 +66,7 @@
 use futures_util::StreamExt;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use s3_gatekeeper_client::protocol::object::{MasterKey, ObjectKeyMaterial, OpenFramer, OpenStep, NONCE_LEN};
-use s3_gatekeeper_client::protocol::KeyId;
+use s3_gatekeeper_client::protocol::{KeyId, ObjectKey};
 use s3_gatekeeper_client::{GatekeeperClient, ObjectDecryptor};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -183,7 +183,8 @@ fn object_keys(bucket: &str, key: &str) -> [ObjectKeyMaterial; 1] {
         panic!("S3GK_BENCH_MASTER_KEY is not set: run scripts/bench-browser.sh");
     };
     let master: [u8; 32] = hex::decode(hex_key).unwrap().try_into().unwrap();
-    [MasterKey::from_bytes(KeyId::new(MASTER_KEY_ID).unwrap(), master).object_key(bucket, key)]
+    [MasterKey::from_bytes(KeyId::new(MASTER_KEY_ID).unwrap(), master)
+        .object_key(bucket, &ObjectKey::parse(key).unwrap())]
 }
 
 async fn raw_object(buffer: &ArrayBuffer, keys: &[ObjectKeyMaterial]) -> RawObject {

@@ -16,7 +16,7 @@
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use s3_gatekeeper_client::protocol::object::{self, MasterKey, DEFAULT_CHUNK_SIZE};
-use s3_gatekeeper_client::protocol::KeyId;
+use s3_gatekeeper_client::protocol::{KeyId, ObjectKey};
 use s3_gatekeeper_client::ObjectDecryptor;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -55,7 +55,8 @@ async fn raw_chunks(plaintext: &[u8]) -> (CryptoKey, Vec<Uint8Array>) {
 #[wasm_bindgen_bench]
 async fn decrypt_4_mib(c: &mut Criterion) {
     let plaintext: Vec<u8> = (0..OBJECT_LEN).map(|i| (i % 251) as u8).collect();
-    let key = MasterKey::from_bytes(KeyId::new("mk-1").unwrap(), [9; 32]).object_key("bucket", "tickets/1/big.bin");
+    let key = MasterKey::from_bytes(KeyId::new("mk-1").unwrap(), [9; 32])
+        .object_key("bucket", &ObjectKey::parse("tickets/1/big.bin").unwrap());
     // The benchmarked futures must not borrow from this function: the inputs live for the run.
     let ciphertext: &'static [u8] =
         object::encrypt(key.write_key([3; 32]), DEFAULT_CHUNK_SIZE, &plaintext).unwrap().leak();

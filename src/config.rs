@@ -10,7 +10,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use s3gk_protocol::keys::parse_public_key;
-use s3gk_protocol::{AccessRequest, KeyId, Operation};
+use s3gk_protocol::{GatekeeperId, KeyId};
 
 use crate::error::ClientError;
 use crate::handshake::PinnedKey;
@@ -59,7 +59,7 @@ pub(crate) enum Credentials {
 pub(crate) struct Settings {
     /// The gatekeeper's base URL, without a trailing `/`.
     pub(crate) gatekeeper_url: String,
-    pub(crate) gatekeeper_id: String,
+    pub(crate) gatekeeper_id: GatekeeperId,
     pub(crate) pinned: PinnedKey,
     pub(crate) cosign_url: String,
     pub(crate) credentials: Credentials,
@@ -71,20 +71,8 @@ impl Settings {
         let invalid = |why: String| ClientError::InvalidConfig(why);
         let gatekeeper_url = check_url("gatekeeperUrl", &config.gatekeeper_url)?.trim_end_matches('/').to_owned();
         let cosign_url = check_url("cosignUrl", &config.cosign_url)?.to_owned();
-        // The protocol's encoder holds the gatekeeper id rule; a request that cannot carry the id
-        // means the id is invalid.
-        let probe = AccessRequest {
-            gatekeeper_id: config.gatekeeper_id.clone(),
-            operation: Operation::Get,
-            key: String::new(),
-            issued_at: 0,
-            expires_at: 0,
-            nonce: [0; 16],
-            session_key: [0; 32],
-        };
-        if probe.encode().is_err() {
-            return Err(invalid("gatekeeperId must be 1-128 characters of A-Z a-z 0-9 . _ - :".into()));
-        }
+        let gatekeeper_id = GatekeeperId::new(&config.gatekeeper_id)
+            .map_err(|_| invalid("gatekeeperId must be 1-128 characters of A-Z a-z 0-9 . _ - :".into()))?;
         let key = B64
             .decode(config.gatekeeper_public_key.trim())
             .ok()
@@ -100,13 +88,7 @@ impl Settings {
             Some("omit") => Credentials::Omit,
             Some(_) => return Err(invalid("credentials must be \"include\", \"same-origin\" or \"omit\"".into())),
         };
-        Ok(Self {
-            gatekeeper_url,
-            gatekeeper_id: config.gatekeeper_id,
-            pinned: PinnedKey { key, key_id },
-            cosign_url,
-            credentials,
-        })
+        Ok(Self { gatekeeper_url, gatekeeper_id, pinned: PinnedKey { key, key_id }, cosign_url, credentials })
     }
 }
 

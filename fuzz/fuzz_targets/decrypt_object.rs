@@ -4,11 +4,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use s3gk_protocol::object::{self, Decryptor, MasterKey, SoftAead};
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{KeyId, ObjectKey};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&step, body)) = data.split_first() else { return };
-    let key = MasterKey::from_bytes(KeyId::new("mk-1").expect("valid id"), [7; 32]).object_key("b", "k");
+    let key = MasterKey::from_bytes(KeyId::new("mk-1").expect("valid id"), [7; 32])
+        .object_key("b", &ObjectKey::parse("k").expect("valid key"));
 
     // Arbitrary bytes: must fail cleanly (forging a tag is out of reach).
     let mut decryptor = Decryptor::<SoftAead>::new(std::slice::from_ref(&key));
@@ -25,7 +26,8 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // The same bytes as plaintext: must round-trip however the ciphertext is sliced.
-    let sealed = object::encrypt(key.write_key([1; 32]), 16 + u32::from(step % 64), body).expect("small objects encrypt");
+    let sealed =
+        object::encrypt(key.write_key([1; 32]), 16 + u32::from(step % 64), body).expect("small objects encrypt");
     let mut decryptor = Decryptor::<SoftAead>::new(std::slice::from_ref(&key));
     let mut plain = Vec::new();
     for piece in sealed.chunks(usize::from(step).max(1)) {

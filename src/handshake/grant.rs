@@ -8,7 +8,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use s3gk_protocol::object::{ObjectKeyMaterial, WriteKey, SALT_LEN};
-use s3gk_protocol::sign::{verify_receipt, SignedReceipt};
+use s3gk_protocol::sign::{verify_receipt, SignedReceipt, VerifiedReceipt};
 use s3gk_protocol::{AccessRequest, KeyId, Operation, ReceiptError};
 use s3gk_wire::{Grant, ObjectGrant, PresignedMethod};
 
@@ -38,6 +38,22 @@ pub struct ReceiptSummary {
     /// A prefix read's own receipt (not shown to JS).
     #[serde(skip)]
     prefix: bool,
+}
+
+impl ReceiptSummary {
+    /// The summary of a receipt that verified for `request`: only a [`VerifiedReceipt`] makes one.
+    fn of(receipt: &VerifiedReceipt, request: &AccessRequest) -> Self {
+        Self {
+            key: request.key.clone(),
+            sequence: receipt.sequence(),
+            vendor_key_id: receipt.vendor_key_id().to_string(),
+            gatekeeper_key_id: receipt.gatekeeper_key_id().to_string(),
+            decided_at: receipt.decided_at(),
+            client_ip: receipt.client_ip().to_string(),
+            verified: true,
+            prefix: request.operation == Operation::ListPrefix,
+        }
+    }
 }
 
 /// One object the gatekeeper granted access to.
@@ -97,7 +113,7 @@ pub fn verify_grant(answer: Grant, pinned: &PinnedKey, prepared: &Prepared) -> R
     }
     let signature = wire.signature.decode_array::<64>().ok_or(bad_signature.clone())?;
     let bytes = wire.bytes.decode().ok_or(bad_signature)?;
-    let signed = SignedReceipt { bytes, key_id: key_id.clone(), signature };
+    let signed = SignedReceipt { bytes, key_id, signature };
     let receipt = verify_receipt(&signed, &pinned.key, &prepared.bytes)?;
 
     let request = &prepared.request;
@@ -105,17 +121,7 @@ pub fn verify_grant(answer: Grant, pinned: &PinnedKey, prepared: &Prepared) -> R
     if request.operation != Operation::ListPrefix && objects.len() != 1 {
         return Err(ClientError::BadResponse(Party::Gatekeeper, "a grant for one object must list exactly one"));
     }
-    let receipt = ReceiptSummary {
-        key: request.key.clone(),
-        sequence: receipt.sequence(),
-        vendor_key_id: receipt.vendor_key_id().to_string(),
-        gatekeeper_key_id: key_id.to_string(),
-        decided_at: receipt.decided_at(),
-        client_ip: receipt.client_ip().to_string(),
-        verified: true,
-        prefix: request.operation == Operation::ListPrefix,
-    };
-    Ok(VerifiedGrant { receipt, objects })
+    Ok(VerifiedGrant { receipt: ReceiptSummary::of(&receipt, request), objects })
 }
 
 /// Checks one object of a grant against the request.

@@ -8,6 +8,7 @@ use s3gk_protocol::policy::acl::{Acl, Rules};
 use s3gk_protocol::policy::object_key::RootPrefix;
 use s3gk_protocol::policy::time::TimePolicy;
 use s3gk_protocol::sign::{vendor_sign, Authorization, Keyring, VerifyPolicy};
+use s3gk_protocol::GatekeeperId;
 
 use super::*;
 use s3gk_wire::{GrantedDecision, KeyMaterial, ObjectGrant, PresignedMethod, ReceiptJson, WriteKeyJson};
@@ -50,7 +51,7 @@ fn gatekeeper_answer(body: &AuthorizeRequest, signer: &SigningKey, objects: Vec<
     let mut vendor_keys = Keyring::new();
     vendor_keys.insert(vendor_id, vendor_key.verifying_key().as_bytes()).expect("valid key");
     let policy = VerifyPolicy {
-        gatekeeper_id: "acme-gk".into(),
+        gatekeeper_id: GatekeeperId::new("acme-gk").expect("a valid id"),
         root: RootPrefix::default(),
         time: TimePolicy::default(),
         vendor_keys,

@@ -104,7 +104,7 @@ impl GatekeeperClient {
         }
         let url = format!("{}/v1/info", self.settings.gatekeeper_url);
         let answer: InfoAnswer = fetch::get_json(Party::Gatekeeper, &url).await?;
-        if answer.gatekeeper_id != self.settings.gatekeeper_id {
+        if answer.gatekeeper_id != self.settings.gatekeeper_id.as_str() {
             return Err(ClientError::InvalidConfig(format!(
                 "gatekeeperId is {:?}, but the gatekeeper at gatekeeperUrl is {:?}",
                 self.settings.gatekeeper_id, answer.gatekeeper_id
@@ -125,7 +125,7 @@ impl GatekeeperClient {
         let info = self.info().await?;
         let clock = info.clock.shifted(self.clock_shift.get());
         let who = Access {
-            gatekeeper_id: &self.settings.gatekeeper_id,
+            gatekeeper_id: self.settings.gatekeeper_id.as_str(),
             pinned: &self.settings.pinned,
             session: &self.session,
             now: clock.now(js_sys::Date::now()),

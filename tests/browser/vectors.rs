@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use js_sys::Uint8Array;
 use s3_gatekeeper_client::protocol::object::{self, MasterKey, ObjectKeyMaterial};
-use s3_gatekeeper_client::protocol::KeyId;
+use s3_gatekeeper_client::protocol::{KeyId, ObjectKey};
 use s3_gatekeeper_client::{decrypt_object, encrypt_object, Engine, ObjectDecryptor};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -58,7 +58,7 @@ fn object_key(v: &HashMap<&str, &str>) -> ObjectKeyMaterial {
         hex(v["master_key"]).try_into().expect("32 bytes"),
     );
     let name = String::from_utf8(hex(v["object_key"])).expect("utf-8 key");
-    master.object_key(v["bucket"], &name)
+    master.object_key(v["bucket"], &ObjectKey::parse(&name).expect("a valid object key"))
 }
 
 #[wasm_bindgen_test]
@@ -97,7 +97,8 @@ async fn the_decryptor_really_runs_on_webcrypto() {
 
 #[wasm_bindgen_test]
 async fn webcrypto_and_rustcrypto_read_each_others_objects() {
-    let key = MasterKey::from_bytes(KeyId::new("mk-1").expect("id"), [7; 32]).object_key("bucket", "tickets/1/a");
+    let key = MasterKey::from_bytes(KeyId::new("mk-1").expect("id"), [7; 32])
+        .object_key("bucket", &ObjectKey::parse("tickets/1/a").expect("key"));
     let keys = std::slice::from_ref(&key);
     for len in [0usize, 1, 65_535, 65_536, 65_537, 200_000] {
         let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
@@ -116,7 +117,8 @@ async fn webcrypto_and_rustcrypto_read_each_others_objects() {
 
 #[wasm_bindgen_test]
 async fn a_failed_decryptor_stays_failed() {
-    let key = MasterKey::from_bytes(KeyId::new("mk-1").expect("id"), [7; 32]).object_key("bucket", "k");
+    let key = MasterKey::from_bytes(KeyId::new("mk-1").expect("id"), [7; 32])
+        .object_key("bucket", &ObjectKey::parse("k").expect("key"));
     let mut sealed = object::encrypt(key.write_key([3; 32]), 16, &[5u8; 100]).expect("encrypts");
     let last = sealed.len() - 1;
     sealed[last] ^= 1;

@@ -41,7 +41,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use ed25519_dalek::SigningKey;
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{GatekeeperId, KeyId};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use zeroize::Zeroizing;
@@ -59,7 +59,7 @@ pub struct VendorState {
     /// Its id.
     pub signer_key_id: KeyId,
     /// The gatekeeper's id (the audience requests must name).
-    pub gatekeeper_id: String,
+    pub gatekeeper_id: GatekeeperId,
     /// The gatekeeper's base URL.
     pub gatekeeper_url: String,
     /// The admin token, only for the demo audit proxy.

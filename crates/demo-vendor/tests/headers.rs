@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::Router;
 use ed25519_dalek::SigningKey;
 use s3gk_demo_vendor::{app, session::Sessions, PagePolicy, Site, VendorState};
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{GatekeeperId, KeyId};
 use tower::ServiceExt as _;
 use zeroize::Zeroizing;
 
@@ -32,7 +32,7 @@ fn vendor(www: Option<PathBuf>) -> Router {
         sessions: Sessions::default(),
         signer: SigningKey::from_bytes(&[7; 32]),
         signer_key_id: KeyId::new("vendor-test-1").unwrap(),
-        gatekeeper_id: "gk-test".into(),
+        gatekeeper_id: GatekeeperId::new("gk-test").unwrap(),
         gatekeeper_url: "http://127.0.0.1:8081".into(),
         admin_token: Zeroizing::new("t".repeat(32)),
         http: reqwest::Client::new(),

@@ -16,7 +16,7 @@ use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 use s3gk_gatekeeper::authorize::Gatekeeper;
 use s3gk_gatekeeper::service;
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{GatekeeperId, KeyId};
 use s3gk_s3_local::{LocalS3, LocalS3Config};
 use tokio::net::TcpListener;
 
@@ -161,7 +161,7 @@ impl DevStack {
             sessions: vendor::session::Sessions::default(),
             signer: vendor_key.clone(),
             signer_key_id: KeyId::new(VENDOR_KEY_ID).map_err(|e| DevStackError::Option(e.to_string()))?,
-            gatekeeper_id: GATEKEEPER_ID.to_owned(),
+            gatekeeper_id: GatekeeperId::new(GATEKEEPER_ID).map_err(|e| DevStackError::Option(e.to_string()))?,
             gatekeeper_url: info.gatekeeper.clone(),
             admin_token: keys.admin_token.clone(),
             http: reqwest::Client::builder()

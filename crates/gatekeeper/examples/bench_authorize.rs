@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 use common::*;
 use s3gk_gatekeeper::authorize::{authorize, AuthorizeRequest, Caller};
 use s3gk_protocol::sign::{Authorization, Keyring, VerifyPolicy};
-use s3gk_protocol::Operation;
+use s3gk_protocol::{GatekeeperId, Operation};
 
 const CONNECTIONS: usize = 64;
 
@@ -41,7 +41,7 @@ fn crypto_floor(client: &Client, gk_key: &ed25519_dalek::SigningKey) -> Duration
     let mut keys = Keyring::new();
     keys.insert(s3gk_protocol::KeyId::new(VENDOR_KEY_ID).unwrap(), client.vendor.verifying_key().as_bytes()).unwrap();
     let policy = VerifyPolicy {
-        gatekeeper_id: GATEKEEPER_ID.into(),
+        gatekeeper_id: GatekeeperId::new(GATEKEEPER_ID).unwrap(),
         root: s3gk_protocol::policy::object_key::RootPrefix::new("tickets/").unwrap(),
         time: Default::default(),
         vendor_keys: keys,

@@ -19,6 +19,7 @@ use base64::Engine as _;
 use s3gk_protocol::error::{DecodeError, DecodeProblem, Field};
 use s3gk_protocol::object::SALT_LEN;
 use s3gk_protocol::policy::acl::CountryCode;
+use s3gk_protocol::policy::object_key::{CheckedKey, ObjectKey};
 use s3gk_protocol::sign::{Authorization, Grant, VerifiedRequest};
 use s3gk_protocol::{AccessRequest, Denial, Operation};
 
@@ -80,6 +81,8 @@ pub enum Refusal {
     ReplayUnavailable,
     /// The operating system's random source failed, so no upload salt could be drawn.
     EntropyUnavailable,
+    /// The decision could not be written to the audit log, so it is refused (fail closed).
+    AuditUnavailable,
 }
 
 impl Refusal {
@@ -91,6 +94,7 @@ impl Refusal {
             Refusal::S3(e) => e.code(),
             Refusal::ReplayUnavailable => "replay_unavailable",
             Refusal::EntropyUnavailable => "entropy_unavailable",
+            Refusal::AuditUnavailable => "audit_unavailable",
         }
     }
 
@@ -102,6 +106,7 @@ impl Refusal {
             Refusal::S3(e) => e.to_string(),
             Refusal::ReplayUnavailable => "the replay cache is unavailable; try again later".into(),
             Refusal::EntropyUnavailable => "no randomness available for the upload; try again later".into(),
+            Refusal::AuditUnavailable => "audit log unavailable; request refused".into(),
         }
     }
 }
@@ -268,19 +273,18 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
         Operation::Put { .. } => Some(draw_salt()?),
         _ => None,
     };
-    let mut objects: Vec<(String, Option<u64>, PresignedRequest)> = Vec::new();
-    match &req.operation {
-        Operation::Get => objects.push((req.key.clone(), None, gk.s3.presign_get(&req.key, now).map_err(Refusal::S3)?)),
-        Operation::Put { content_length, sha256, content_type } => {
-            let put = gk
-                .s3
-                .presign_put(&req.key, *content_length, *sha256, content_type.as_deref(), now)
-                .map_err(Refusal::S3)?;
-            objects.push((req.key.clone(), None, put));
+    let mut objects: Vec<(ObjectKey, Option<u64>, PresignedRequest)> = Vec::new();
+    match (&req.operation, grant.verified().key()) {
+        (Operation::Get, CheckedKey::Object(key)) => {
+            objects.push((key.clone(), None, gk.s3.presign_get(key, now).map_err(Refusal::S3)?))
         }
-        Operation::ListPrefix => {
-            let listed =
-                gk.s3.list_objects(&req.key, gk.settings.limits.max_list_objects).await.map_err(Refusal::S3)?;
+        (Operation::Put { content_length, sha256, content_type }, CheckedKey::Object(key)) => {
+            let put =
+                gk.s3.presign_put(key, *content_length, *sha256, content_type.as_deref(), now).map_err(Refusal::S3)?;
+            objects.push((key.clone(), None, put));
+        }
+        (Operation::ListPrefix, CheckedKey::Prefix(prefix)) => {
+            let listed = gk.s3.list_objects(prefix, gk.settings.limits.max_list_objects).await.map_err(Refusal::S3)?;
             for object in listed {
                 let url = gk.s3.presign_get(&object.key, now).map_err(Refusal::S3)?;
                 objects.push((object.key, Some(object.size), url));
@@ -314,7 +318,7 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
     let per_object = if req.operation == Operation::ListPrefix {
         let mut queued = Vec::with_capacity(objects.len());
         for (key, _, _) in &objects {
-            let entry = granted_entry(facts, grant.verified().authorization(), req, key);
+            let entry = granted_entry(facts, grant.verified().authorization(), req, key.as_str());
             queued.push(gk.audit.queue(move |_| (entry, ())).await);
         }
         Some(queued)
@@ -351,7 +355,7 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
                     key: B64.encode(write_key.as_bytes()),
                 })
             }),
-            key,
+            key: key.into(),
             size,
             sequence,
             method: url.method,
@@ -375,7 +379,7 @@ async fn answer(gk: &Gatekeeper, facts: &Facts, grant: &Grant, now: SystemTime) 
 }
 
 /// The per-object key of `key` under every configured master key.
-fn read_keys(gk: &Gatekeeper, bucket: &str, key: &str) -> Vec<KeyMaterial> {
+fn read_keys(gk: &Gatekeeper, bucket: &str, key: &ObjectKey) -> Vec<KeyMaterial> {
     gk.settings
         .master_keys
         .iter()
@@ -402,7 +406,7 @@ async fn durable<T>(append: Result<Queued<T>, AuditError>) -> Result<(u64, T), R
     };
     committed.map_err(|e| {
         tracing::error!(code = e.code(), "audit append failed; refusing the request");
-        Refusal::Denied(Denial::AuditUnavailable)
+        Refusal::AuditUnavailable
     })
 }
 

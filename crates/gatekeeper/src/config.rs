@@ -25,9 +25,8 @@ use ed25519_dalek::SigningKey;
 use s3gk_protocol::object::MasterKey;
 use s3gk_protocol::policy::acl::{Acl, Cidr};
 use s3gk_protocol::policy::time::{TimePolicy, MAX_LIFETIME_CAP, MAX_SKEW_CAP};
-use s3gk_protocol::request::MAX_GATEKEEPER_ID_LEN;
 use s3gk_protocol::sign::VerifyPolicy;
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{GatekeeperId, KeyId};
 use toml::Table;
 
 use crate::audit::AuditSettings;
@@ -192,13 +191,8 @@ fn build(text: &str, env: Env<'_>, base: Option<&Path>) -> Result<Settings, Conf
     let mut p = Problems::default();
     let root = Section::root(&table, TOP_KEYS, &mut p);
 
-    let gatekeeper_id = root.required_str("gatekeeper_id", &mut p).filter(|f| {
-        let ok = (1..=MAX_GATEKEEPER_ID_LEN).contains(&f.value.len())
-            && f.value.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b':'));
-        if !ok {
-            p.push(&f.path, "expected 1-128 characters of A-Z a-z 0-9 . _ - :");
-        }
-        ok
+    let gatekeeper_id = root.required_str("gatekeeper_id", &mut p).and_then(|f| {
+        GatekeeperId::new(f.value).map_err(|_| p.push(&f.path, "expected 1-128 characters of A-Z a-z 0-9 . _ - :")).ok()
     });
     let listen = match root.str("listen", &mut p) {
         None => Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
@@ -223,10 +217,9 @@ fn build(text: &str, env: Env<'_>, base: Option<&Path>) -> Result<Settings, Conf
         }
         return Err(p.into_errors());
     };
-    let gatekeeper_id = gatekeeper_id.value.to_owned();
     let verify = VerifyPolicy { gatekeeper_id: gatekeeper_id.clone(), root: root_prefix, time, vendor_keys };
     Ok(Settings {
-        gatekeeper_id,
+        gatekeeper_id: gatekeeper_id.to_string(),
         listen,
         signing_key: Arc::new(signing_key),
         signing_key_id,

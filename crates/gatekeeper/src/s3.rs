@@ -2,6 +2,9 @@
 //!
 //! This is the gatekeeper's only S3 code, and the only place the bucket's credentials are used.
 //! Presigning is pure (the time comes in as an argument); listing and the existence check do I/O.
+//! Every key here is a checked [`ObjectKey`] or [`KeyPrefix`]: a request's key was checked by the
+//! protocol's verification, and a key S3 lists passes the same check before it is returned, so
+//! nothing unchecked is ever presigned or given key material.
 //! A presigned PUT binds the exact length, asks for SSE-S3 (`AES256`), refuses to overwrite
 //! (`If-None-Match: *`) and, given a SHA-256, binds the body's hash too.
 //!
@@ -23,8 +26,9 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use base64::Engine as _;
+use s3gk_protocol::{KeyPrefix, ObjectKey};
 
-use self::address::{check_prefix, encode, BucketAddress};
+use self::address::{encode, BucketAddress};
 pub use self::error::S3Error;
 use crate::secret::Secret;
 
@@ -90,8 +94,8 @@ impl fmt::Debug for PresignedRequest {
 /// An object found by [`S3Client::list_objects`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedObject {
-    /// The full key.
-    pub key: String,
+    /// The full key, checked as any object key is.
+    pub key: ObjectKey,
     /// Its size in bytes.
     pub size: u64,
 }
@@ -151,7 +155,7 @@ impl S3Client {
     }
 
     /// A presigned GET of `key`, valid from `now` for the configured expiry.
-    pub fn presign_get(&self, key: &str, now: SystemTime) -> Result<PresignedRequest, S3Error> {
+    pub fn presign_get(&self, key: &ObjectKey, now: SystemTime) -> Result<PresignedRequest, S3Error> {
         self.presign("GET", key, Vec::new(), now)
     }
 
@@ -164,7 +168,7 @@ impl S3Client {
     /// carries the plaintext's media type as `x-amz-meta-content-type`.
     pub fn presign_put(
         &self,
-        key: &str,
+        key: &ObjectKey,
         content_length: u64,
         sha256: Option<[u8; 32]>,
         content_type: Option<&str>,
@@ -193,13 +197,13 @@ impl S3Client {
     fn presign(
         &self,
         method: &'static str,
-        key: &str,
+        key: &ObjectKey,
         headers: Vec<(String, String)>,
         now: SystemTime,
     ) -> Result<PresignedRequest, S3Error> {
         let expiry = self.settings.presign_expiry_secs;
         let unix_now = now.duration_since(UNIX_EPOCH).map_err(|_| S3Error::Signing)?.as_secs();
-        let url = self.address.object_url(key)?;
+        let url = self.address.object_url(key);
         let mut settings = signing_settings(SignatureLocation::QueryParams);
         settings.expires_in = Some(Duration::from_secs(expiry));
         let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
@@ -255,8 +259,11 @@ impl S3Client {
 
     /// Lists every object whose key starts with `prefix` (ListObjectsV2, following continuation
     /// tokens), failing with [`S3Error::TooManyObjects`] rather than returning more than `max`.
-    pub async fn list_objects(&self, prefix: &str, max: usize) -> Result<Vec<ListedObject>, S3Error> {
-        check_prefix(prefix)?;
+    /// Each listed key must start with the prefix ([`S3Error::BadResponse`] otherwise) and, once
+    /// the listing is complete, pass the object key check ([`S3Error::InvalidKey`] otherwise): a
+    /// listing with one unchecked key is refused whole.
+    pub async fn list_objects(&self, prefix: &KeyPrefix, max: usize) -> Result<Vec<ListedObject>, S3Error> {
+        let prefix = prefix.as_str();
         let mut objects = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -284,7 +291,7 @@ impl S3Client {
             let page_was_empty = page.objects.is_empty();
             objects.extend(page.objects);
             if !page.is_truncated {
-                return Ok(objects);
+                return objects.into_iter().map(checked).collect();
             }
             if page_was_empty {
                 return Err(S3Error::BadResponse("empty page marked truncated"));
@@ -298,8 +305,8 @@ impl S3Client {
 
     /// Whether `key` exists (a signed HeadObject: 200 yes, 404 no, anything else an error).
     /// Amazon S3 answers 403 instead of 404 when the credentials may not list the bucket.
-    pub async fn object_exists(&self, key: &str) -> Result<bool, S3Error> {
-        let url = self.address.object_url(key)?;
+    pub async fn object_exists(&self, key: &ObjectKey) -> Result<bool, S3Error> {
+        let url = self.address.object_url(key);
         let answer = self.send_signed(reqwest::Method::HEAD, &url).await?;
         match answer.status() {
             s if s.is_success() => Ok(true),
@@ -307,6 +314,12 @@ impl S3Client {
             s => Err(refusal(s, &[])),
         }
     }
+}
+
+/// A listed object whose key passed the object key check, the same check as a requested key's.
+fn checked(object: xml::PageObject) -> Result<ListedObject, S3Error> {
+    let key = ObjectKey::parse(&object.key).map_err(|_| S3Error::InvalidKey)?;
+    Ok(ListedObject { key, size: object.size })
 }
 
 /// The signing settings S3 needs: single percent-encoding of the (already encoded) path, no path

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use s3gk_gatekeeper::s3::{ListedObject, S3Client, S3Error, S3Settings};
 use s3gk_gatekeeper::secret::Secret;
+use s3gk_protocol::{KeyPrefix, ObjectKey};
 use s3gk_s3_local::{LocalS3, LocalS3Config};
 
 const BUCKET: &str = "reports";
@@ -32,8 +33,16 @@ async fn start(dir: &tempfile::TempDir) -> LocalS3 {
     LocalS3::start(config).await.unwrap()
 }
 
+fn object(text: &str) -> ObjectKey {
+    ObjectKey::parse(text).unwrap()
+}
+
+fn prefix(text: &str) -> KeyPrefix {
+    KeyPrefix::parse(text).unwrap()
+}
+
 async fn put(client: &S3Client, key: &str, body: &[u8]) {
-    let req = client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
+    let req = client.presign_put(&object(key), body.len() as u64, None, None, SystemTime::now()).unwrap();
     let mut builder = reqwest::Client::new().put(&req.url).header("content-length", body.len()).body(body.to_vec());
     for (name, value) in req.headers.iter().filter(|(n, _)| n != "content-length") {
         builder = builder.header(name, value);
@@ -50,25 +59,28 @@ async fn listing_follows_pages_and_stays_inside_the_prefix() {
     for i in 0..7 {
         let key = format!("case-1/obj {i} é+.bin");
         put(&client, &key, &vec![b'x'; i]).await;
-        expected.push(ListedObject { key, size: i as u64 });
+        expected.push(ListedObject { key: object(&key), size: i as u64 });
     }
     for key in ["case-10/a", "case-2/b", "case-1.txt", "other.txt"] {
         put(&client, key, b"noise").await;
     }
     expected.sort_by(|a, b| a.key.cmp(&b.key));
 
-    assert_eq!(client.list_objects("case-1/", 100).await.unwrap(), expected);
-    assert_eq!(client.list_objects("case-1/", 7).await.unwrap(), expected);
-    assert_eq!(client.list_objects("case-1/", 6).await, Err(S3Error::TooManyObjects { max: 6 }));
-    assert_eq!(client.list_objects("case-1/", 6).await.unwrap_err().code(), "too_many_objects");
-    assert_eq!(client.list_objects("case-1/", 0).await, Err(S3Error::TooManyObjects { max: 0 }));
-    assert_eq!(client.list_objects("nothing-here/", 10).await.unwrap(), vec![]);
+    assert_eq!(client.list_objects(&prefix("case-1/"), 100).await.unwrap(), expected);
+    assert_eq!(client.list_objects(&prefix("case-1/"), 7).await.unwrap(), expected);
+    assert_eq!(client.list_objects(&prefix("case-1/"), 6).await, Err(S3Error::TooManyObjects { max: 6 }));
+    assert_eq!(client.list_objects(&prefix("case-1/"), 6).await.unwrap_err().code(), "too_many_objects");
+    assert_eq!(client.list_objects(&prefix("case-1/"), 0).await, Err(S3Error::TooManyObjects { max: 0 }));
+    assert_eq!(client.list_objects(&prefix("nothing-here/"), 10).await.unwrap(), vec![]);
 
     // The default page size gives the same answer in one page.
     let big_pages = S3Client::new(settings(&s3, s3.secret_key())).unwrap();
-    assert_eq!(big_pages.list_objects("case-1/", 7).await.unwrap(), expected);
-    assert_eq!(big_pages.list_objects("case-1/", 3).await, Err(S3Error::TooManyObjects { max: 3 }));
-    assert_eq!(big_pages.list_objects("", 100).await.unwrap().len(), 11);
+    assert_eq!(big_pages.list_objects(&prefix("case-1/"), 7).await.unwrap(), expected);
+    assert_eq!(big_pages.list_objects(&prefix("case-1/"), 3).await, Err(S3Error::TooManyObjects { max: 3 }));
+    for (neighbour, key) in [("case-10/", "case-10/a"), ("case-2/", "case-2/b")] {
+        let listed = big_pages.list_objects(&prefix(neighbour), 100).await.unwrap();
+        assert_eq!(listed, vec![ListedObject { key: object(key), size: 5 }]);
+    }
     s3.shutdown().await;
 }
 
@@ -78,10 +90,11 @@ async fn object_exists_tells_present_from_absent() {
     let s3 = start(&dir).await;
     let client = S3Client::new(settings(&s3, s3.secret_key())).unwrap();
     put(&client, "t/here é.txt", b"here").await;
-    assert!(client.object_exists("t/here é.txt").await.unwrap());
-    assert!(!client.object_exists("t/absent.txt").await.unwrap());
-    assert!(!client.object_exists("t/here").await.unwrap());
-    assert_eq!(client.object_exists("t/../here").await, Err(S3Error::InvalidKey));
+    assert!(client.object_exists(&object("t/here é.txt")).await.unwrap());
+    assert!(!client.object_exists(&object("t/absent.txt")).await.unwrap());
+    assert!(!client.object_exists(&object("t/here")).await.unwrap());
+    // A key with a dot segment is no `ObjectKey`, so it never reaches S3.
+    assert!(ObjectKey::parse("t/../here").is_err());
     s3.shutdown().await;
 }
 
@@ -90,10 +103,10 @@ async fn refusals_and_outages_have_stable_codes_and_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let s3 = start(&dir).await;
     let wrong = S3Client::new(settings(&s3, "wrong-secret-value")).unwrap();
-    let refused = wrong.list_objects("", 10).await.unwrap_err();
+    let refused = wrong.list_objects(&prefix("any/"), 10).await.unwrap_err();
     assert_eq!(refused, S3Error::Refused { status: 403, code: Some("SignatureDoesNotMatch".into()) });
     assert_eq!(refused.code(), "s3_error");
-    let refused_head = wrong.object_exists("x").await.unwrap_err();
+    let refused_head = wrong.object_exists(&object("x")).await.unwrap_err();
     assert!(matches!(refused_head, S3Error::Refused { status: 403, .. }), "{refused_head:?}");
     for shown in [refused.to_string(), format!("{refused:?}"), format!("{wrong:?}")] {
         assert!(!shown.contains("wrong-secret-value") && !shown.contains(s3.secret_key()), "{shown}");
@@ -102,14 +115,14 @@ async fn refusals_and_outages_have_stable_codes_and_no_secrets() {
     let mut other_region = settings(&s3, s3.secret_key());
     other_region.region = "eu-west-1".to_owned();
     let misconfigured = S3Client::new(other_region).unwrap();
-    let refused = misconfigured.list_objects("", 10).await.unwrap_err();
+    let refused = misconfigured.list_objects(&prefix("any/"), 10).await.unwrap_err();
     assert_eq!(refused, S3Error::Refused { status: 400, code: Some("AuthorizationHeaderMalformed".into()) });
 
     let gone = S3Client::new(settings(&s3, s3.secret_key())).unwrap();
     s3.shutdown().await;
-    let outage = gone.list_objects("", 10).await.unwrap_err();
+    let outage = gone.list_objects(&prefix("any/"), 10).await.unwrap_err();
     assert_eq!(outage.code(), "s3_unavailable", "{outage:?}");
-    assert_eq!(gone.object_exists("x").await.unwrap_err().code(), "s3_unavailable");
+    assert_eq!(gone.object_exists(&object("x")).await.unwrap_err().code(), "s3_unavailable");
 }
 
 #[tokio::test]
@@ -137,7 +150,7 @@ async fn settings_are_checked_up_front() {
     virtual_hosted.endpoint = "https://s3.eu-west-1.amazonaws.com".parse().unwrap();
     virtual_hosted.path_style = false;
     let client = S3Client::new(virtual_hosted).unwrap();
-    let req = client.presign_get("a b/c.txt", SystemTime::now()).unwrap();
+    let req = client.presign_get(&object("a b/c.txt"), SystemTime::now()).unwrap();
     assert!(req.url.starts_with("https://reports.s3.eu-west-1.amazonaws.com/a%20b/c.txt?X-Amz-"), "{req:?}");
     s3.shutdown().await;
 }
@@ -186,7 +199,7 @@ async fn cors_allows_exactly_the_configured_origins() {
     // A simple GET from the page sees the ETag; the same GET from elsewhere gets no CORS headers.
     let client = S3Client::new(settings(&s3, s3.secret_key())).unwrap();
     put(&client, "cors/x.txt", b"x").await;
-    let url = client.presign_get("cors/x.txt", SystemTime::now()).unwrap().url;
+    let url = client.presign_get(&object("cors/x.txt"), SystemTime::now()).unwrap().url;
     let allowed = reqwest::Client::new().get(&url).header("origin", APP).send().await.unwrap();
     assert_eq!(allowed.status(), 200);
     assert_eq!(allowed.headers()["access-control-allow-origin"], APP);

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use s3gk_gatekeeper::s3::{PresignedRequest, S3Client, S3Settings};
 use s3gk_gatekeeper::secret::Secret;
+use s3gk_protocol::ObjectKey;
 use s3gk_s3_local::{LocalS3, LocalS3Config};
 use sha2::{Digest, Sha256};
 
@@ -42,6 +43,10 @@ async fn fixture() -> Fixture {
     Fixture { _dir: dir, s3, client, http: reqwest::Client::new() }
 }
 
+fn object(text: &str) -> ObjectKey {
+    ObjectKey::parse(text).unwrap()
+}
+
 /// Sends `req` with its signed headers, and `content-length` taken from the body, as a browser does.
 async fn send(http: &reqwest::Client, req: &PresignedRequest, body: Option<&[u8]>) -> reqwest::Response {
     let mut builder = http.request(req.method.parse().unwrap(), &req.url);
@@ -57,13 +62,13 @@ async fn send(http: &reqwest::Client, req: &PresignedRequest, body: Option<&[u8]
 async fn put(f: &Fixture, key: &str, body: &[u8]) -> reqwest::Response {
     let req = f
         .client
-        .presign_put(key, body.len() as u64, Some(Sha256::digest(body).into()), None, SystemTime::now())
+        .presign_put(&object(key), body.len() as u64, Some(Sha256::digest(body).into()), None, SystemTime::now())
         .unwrap();
     send(&f.http, &req, Some(body)).await
 }
 
 async fn get(f: &Fixture, key: &str) -> (u16, Vec<u8>) {
-    let req = f.client.presign_get(key, SystemTime::now()).unwrap();
+    let req = f.client.presign_get(&object(key), SystemTime::now()).unwrap();
     let answer = send(&f.http, &req, None).await;
     (answer.status().as_u16(), answer.bytes().await.unwrap().to_vec())
 }
@@ -87,7 +92,7 @@ async fn tampered_get_urls_are_refused() {
     let f = fixture().await;
     assert_eq!(put(&f, "t2/secret.txt", b"secret").await.status(), 200);
     assert_eq!(put(&f, "t2/public.txt", b"public").await.status(), 200);
-    let req = f.client.presign_get("t2/secret.txt", SystemTime::now()).unwrap();
+    let req = f.client.presign_get(&object("t2/secret.txt"), SystemTime::now()).unwrap();
     assert_eq!(send(&f.http, &req, None).await.status(), 200);
 
     let mut other_key = req.clone();
@@ -116,20 +121,20 @@ async fn wrong_secret_wrong_region_and_expired_urls_are_refused() {
     assert_eq!(put(&f, "t3/x.txt", b"x").await.status(), 200);
 
     let wrong = S3Client::new(settings(&f.s3, "not-the-secret", 300)).unwrap();
-    let req = wrong.presign_get("t3/x.txt", SystemTime::now()).unwrap();
+    let req = wrong.presign_get(&object("t3/x.txt"), SystemTime::now()).unwrap();
     assert_eq!(send(&f.http, &req, None).await.status(), 403);
 
     let mut other_region = settings(&f.s3, f.s3.secret_key(), 300);
     other_region.region = "eu-west-1".to_owned();
-    let req = S3Client::new(other_region).unwrap().presign_get("t3/x.txt", SystemTime::now()).unwrap();
+    let req = S3Client::new(other_region).unwrap().presign_get(&object("t3/x.txt"), SystemTime::now()).unwrap();
     assert_eq!(send(&f.http, &req, None).await.status(), 400);
 
     let short = S3Client::new(settings(&f.s3, f.s3.secret_key(), 60)).unwrap();
     let two_hours_ago = SystemTime::now() - Duration::from_secs(2 * 3600);
-    let req = short.presign_get("t3/x.txt", two_hours_ago).unwrap();
+    let req = short.presign_get(&object("t3/x.txt"), two_hours_ago).unwrap();
     assert!(req.url.contains("X-Amz-Expires=60"));
     assert_eq!(send(&f.http, &req, None).await.status(), 403);
-    let fresh = short.presign_get("t3/x.txt", SystemTime::now()).unwrap();
+    let fresh = short.presign_get(&object("t3/x.txt"), SystemTime::now()).unwrap();
     assert_eq!(send(&f.http, &fresh, None).await.status(), 200);
     f.s3.shutdown().await;
 }
@@ -139,7 +144,7 @@ async fn presigned_put_binds_length_and_sse_and_never_overwrites() {
     let f = fixture().await;
     let key = "t4/upload.bin";
     let body = b"exactly twenty bytes".to_vec();
-    let req = f.client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
+    let req = f.client.presign_put(&object(key), body.len() as u64, None, None, SystemTime::now()).unwrap();
     let names: Vec<&str> = req.headers.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["content-length", "content-type", "if-none-match", "x-amz-server-side-encryption"]);
 
@@ -158,13 +163,13 @@ async fn presigned_put_binds_length_and_sse_and_never_overwrites() {
     let mut overwrite_ok = req.clone();
     overwrite_ok.headers.retain(|(n, _)| n != "if-none-match");
     assert_eq!(send(&f.http, &overwrite_ok, Some(&body)).await.status(), 403);
-    assert!(!f.client.object_exists(key).await.unwrap(), "a refused PUT stored something");
+    assert!(!f.client.object_exists(&object(key)).await.unwrap(), "a refused PUT stored something");
 
     assert_eq!(send(&f.http, &req, Some(&body)).await.status(), 200);
     assert_eq!(get(&f, key).await, (200, body.clone()));
 
     // Even a fresh, valid URL cannot replace it.
-    let again = f.client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
+    let again = f.client.presign_put(&object(key), body.len() as u64, None, None, SystemTime::now()).unwrap();
     assert_eq!(send(&f.http, &again, Some(b"twenty other bytes!!")).await.status(), 412);
     assert_eq!(get(&f, key).await, (200, body));
     f.s3.shutdown().await;
@@ -179,7 +184,7 @@ async fn every_header_a_presigned_request_asks_for_is_signed() {
     let digest = Sha256::digest(&body).into();
     let req = f
         .client
-        .presign_put("t4a/x.bin", body.len() as u64, Some(digest), Some("text/plain"), SystemTime::now())
+        .presign_put(&object("t4a/x.bin"), body.len() as u64, Some(digest), Some("text/plain"), SystemTime::now())
         .unwrap();
     let signed = req.url.split("X-Amz-SignedHeaders=").nth(1).unwrap().split('&').next().unwrap().replace("%3B", ";");
     let signed: Vec<&str> = signed.split(';').collect();
@@ -189,7 +194,7 @@ async fn every_header_a_presigned_request_asks_for_is_signed() {
     }
     assert_eq!(req.headers.len() + 1, signed.len(), "{signed:?}");
     assert_eq!(send(&f.http, &req, Some(&body)).await.status(), 200);
-    assert!(f.client.presign_get("t4a/x.bin", SystemTime::now()).unwrap().headers.is_empty());
+    assert!(f.client.presign_get(&object("t4a/x.bin"), SystemTime::now()).unwrap().headers.is_empty());
     f.s3.shutdown().await;
 }
 
@@ -198,7 +203,8 @@ async fn content_type_is_pinned_and_the_media_type_travels_as_metadata() {
     let f = fixture().await;
     let key = "t4b/note.txt";
     let body = b"ciphertext stand-in".to_vec();
-    let req = f.client.presign_put(key, body.len() as u64, None, Some("text/plain"), SystemTime::now()).unwrap();
+    let req =
+        f.client.presign_put(&object(key), body.len() as u64, None, Some("text/plain"), SystemTime::now()).unwrap();
     // The uploader cannot choose how S3 serves the bytes, nor change the declared media type.
     let mut html = req.clone();
     html.headers.iter_mut().filter(|(n, _)| n == "content-type").for_each(|(_, v)| *v = "text/html".into());
@@ -210,10 +216,10 @@ async fn content_type_is_pinned_and_the_media_type_travels_as_metadata() {
         .filter(|(n, _)| n == "x-amz-meta-content-type")
         .for_each(|(_, v)| *v = "image/svg+xml".into());
     assert_eq!(send(&f.http, &other, Some(&body)).await.status(), 403);
-    assert!(!f.client.object_exists(key).await.unwrap());
+    assert!(!f.client.object_exists(&object(key)).await.unwrap());
 
     assert_eq!(send(&f.http, &req, Some(&body)).await.status(), 200);
-    let url = f.client.presign_get(key, SystemTime::now()).unwrap().url;
+    let url = f.client.presign_get(&object(key), SystemTime::now()).unwrap().url;
     let resp = f.http.get(url).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/octet-stream");
@@ -230,12 +236,12 @@ async fn presigned_put_binds_the_sha256() {
     assert_eq!(body.len(), other.len());
     let req = f
         .client
-        .presign_put(key, body.len() as u64, Some(Sha256::digest(&body).into()), None, SystemTime::now())
+        .presign_put(&object(key), body.len() as u64, Some(Sha256::digest(&body).into()), None, SystemTime::now())
         .unwrap();
     let refused = send(&f.http, &req, Some(&other)).await;
     assert_eq!(refused.status(), 400);
     assert!(refused.text().await.unwrap().contains("XAmzContentSHA256Mismatch"));
-    assert!(!f.client.object_exists(key).await.unwrap(), "a body with the wrong hash was stored");
+    assert!(!f.client.object_exists(&object(key)).await.unwrap(), "a body with the wrong hash was stored");
 
     let mut rehashed = req.clone();
     for (name, value) in &mut rehashed.headers {
@@ -246,7 +252,7 @@ async fn presigned_put_binds_the_sha256() {
         }
     }
     assert_eq!(send(&f.http, &rehashed, Some(&other)).await.status(), 403);
-    assert!(!f.client.object_exists(key).await.unwrap());
+    assert!(!f.client.object_exists(&object(key)).await.unwrap());
 
     assert_eq!(send(&f.http, &req, Some(&body)).await.status(), 200);
     assert_eq!(get(&f, key).await, (200, body));
@@ -274,7 +280,7 @@ async fn racing_conditional_puts_have_one_winner() {
 async fn put_all_at_once(f: &Fixture, key: &str, bodies: &[Vec<u8>]) -> Vec<u16> {
     let mut tasks = Vec::new();
     for body in bodies {
-        let req = f.client.presign_put(key, body.len() as u64, None, None, SystemTime::now()).unwrap();
+        let req = f.client.presign_put(&object(key), body.len() as u64, None, None, SystemTime::now()).unwrap();
         let (http, body) = (f.http.clone(), body.clone());
         tasks.push(tokio::spawn(async move { send(&http, &req, Some(&body)).await.status().as_u16() }));
     }
@@ -288,7 +294,7 @@ async fn put_all_at_once(f: &Fixture, key: &str, bodies: &[Vec<u8>]) -> Vec<u16>
 #[tokio::test]
 async fn presigned_requests_never_show_their_signature() {
     let f = fixture().await;
-    let req = f.client.presign_get("t7/a b.txt", SystemTime::now()).unwrap();
+    let req = f.client.presign_get(&object("t7/a b.txt"), SystemTime::now()).unwrap();
     assert!(req.url.starts_with(&format!("{}/{BUCKET}/t7/a%20b.txt?", f.s3.endpoint())));
     let signature = req.url.split("X-Amz-Signature=").nth(1).unwrap();
     assert_eq!(signature.len(), 64);
@@ -306,7 +312,7 @@ async fn session_tokens_are_signed_into_urls() {
     let mut with_token = settings(&f.s3, f.s3.secret_key(), 300);
     with_token.session_token = Some(Secret::new("FwoGZXIvYXdzE+token/with=chars".to_owned()));
     let client = S3Client::new(with_token).unwrap();
-    let req = client.presign_get("t8/x.txt", SystemTime::now()).unwrap();
+    let req = client.presign_get(&object("t8/x.txt"), SystemTime::now()).unwrap();
     assert!(req.url.contains("X-Amz-Security-Token=FwoGZXIvYXdzE%2Btoken%2Fwith%3Dchars"), "{req:?}");
     assert!(!format!("{req:?}").contains("FwoGZXIvYXdzE"));
     // s3s does not check session tokens, but the token is covered by the signature.

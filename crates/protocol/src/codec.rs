@@ -5,9 +5,153 @@
 //! labelled, length-prefixed encoding that every signature covers, so no two different lists of
 //! parts can ever produce the same signed bytes.
 //!
-//! This module must never panic on input, whatever its length or content.
+//! A decoding failure is a [`DecodeError`]: the [`Field`] being read and the [`DecodeProblem`]
+//! with it. This module depends on nothing else in the crate, and must never panic on input,
+//! whatever its length or content.
 
-use crate::error::{DecodeError, DecodeProblem, Field};
+use core::fmt;
+
+/// The protocol version this crate speaks, carried in every request, receipt and object header.
+pub const PROTOCOL_VERSION: u8 = 1;
+
+/// The field a decoder was reading when it failed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Field {
+    Domain,
+    Version,
+    Operation,
+    GatekeeperId,
+    Key,
+    IssuedAt,
+    ExpiresAt,
+    Nonce,
+    SessionKey,
+    ContentLength,
+    HasSha256,
+    Sha256,
+    HasContentType,
+    ContentType,
+    VendorKeyId,
+    VendorSignature,
+    ClientSignature,
+    Request,
+    Sequence,
+    DecidedAt,
+    ClientIp,
+    GatekeeperKeyId,
+    /// After the last field: trailing bytes.
+    End,
+}
+
+impl Field {
+    /// The field's name as written in `docs/protocol.md`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Domain => "domain",
+            Field::Version => "version",
+            Field::Operation => "operation",
+            Field::GatekeeperId => "gatekeeper_id",
+            Field::Key => "key",
+            Field::IssuedAt => "issued_at",
+            Field::ExpiresAt => "expires_at",
+            Field::Nonce => "nonce",
+            Field::SessionKey => "session_key",
+            Field::ContentLength => "content_length",
+            Field::HasSha256 => "has_sha256",
+            Field::Sha256 => "sha256",
+            Field::HasContentType => "has_content_type",
+            Field::ContentType => "content_type",
+            Field::VendorKeyId => "vendor_key_id",
+            Field::VendorSignature => "vendor_signature",
+            Field::ClientSignature => "client_signature",
+            Field::Request => "request",
+            Field::Sequence => "sequence",
+            Field::DecidedAt => "decided_at",
+            Field::ClientIp => "client_ip",
+            Field::GatekeeperKeyId => "gatekeeper_key_id",
+            Field::End => "end",
+        }
+    }
+}
+
+/// What was wrong with a field.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeProblem {
+    /// The input ended inside the field.
+    Truncated,
+    /// Bytes remained after the last field.
+    TrailingBytes,
+    /// Shorter than the field's minimum.
+    TooShort,
+    /// Longer than the field's maximum.
+    TooLong,
+    /// Text that is not UTF-8.
+    InvalidUtf8,
+    /// A value outside the field's domain (an unknown code, a flag other than 0 or 1, a bad character).
+    InvalidValue,
+    /// The domain-separation label is not the one this encoding requires.
+    WrongDomain,
+    /// A version this implementation does not speak.
+    UnsupportedVersion,
+}
+
+impl DecodeProblem {
+    fn describe(self) -> &'static str {
+        match self {
+            DecodeProblem::Truncated => "truncated",
+            DecodeProblem::TrailingBytes => "trailing bytes",
+            DecodeProblem::TooShort => "too short",
+            DecodeProblem::TooLong => "too long",
+            DecodeProblem::InvalidUtf8 => "not utf-8",
+            DecodeProblem::InvalidValue => "invalid value",
+            DecodeProblem::WrongDomain => "wrong domain label",
+            DecodeProblem::UnsupportedVersion => "unsupported version",
+        }
+    }
+}
+
+/// A decoding failure: which field, and what was wrong with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    field: Field,
+    problem: DecodeProblem,
+}
+
+impl DecodeError {
+    /// A failure at `field`.
+    pub fn new(field: Field, problem: DecodeProblem) -> Self {
+        Self { field, problem }
+    }
+
+    /// The field being read.
+    pub fn field(&self) -> Field {
+        self.field
+    }
+
+    /// What was wrong.
+    pub fn problem(&self) -> DecodeProblem {
+        self.problem
+    }
+
+    /// `unsupported_version` for a version we do not speak, otherwise `malformed_request`.
+    pub fn code(&self) -> &'static str {
+        match self.problem {
+            DecodeProblem::UnsupportedVersion => "unsupported_version",
+            _ => "malformed_request",
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed {}: {}", self.field.name(), self.problem.describe())
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 /// Encodes `parts` unambiguously: `u32be(count)` then, per part, `u32be(len) || part`.
 ///
@@ -25,7 +169,7 @@ pub fn pae(parts: &[&[u8]]) -> Vec<u8> {
 
 /// Converts an in-memory length to the `u32` used on the wire.
 ///
-/// Every part the protocol encodes is bounded far below 4 GiB by the limits in `lib.rs`.
+/// Every part the protocol encodes is bounded far below 4 GiB by its field's limit.
 fn len_u32(len: usize) -> u32 {
     u32::try_from(len).expect("protocol parts are bounded far below 4 GiB")
 }

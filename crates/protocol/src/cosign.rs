@@ -13,18 +13,18 @@
 
 use ed25519_dalek::SigningKey;
 
-use crate::error::Denial;
+use crate::audience::GatekeeperId;
 use crate::keys::KeyId;
-use crate::policy::object_key::{check_syntax, KeyKind};
+use crate::policy::object_key::{check_syntax, CheckedKey, KeyKind};
 use crate::policy::time::TimePolicy;
 use crate::request::{AccessRequest, Operation};
-use crate::sign::vendor_sign;
+use crate::sign::{vendor_sign, Denial};
 
 /// What a vendor's co-signer checks a request against.
 #[derive(Clone, Debug)]
 pub struct CosignPolicy {
     /// The customer's gatekeeper id: requests for any other audience are refused.
-    pub gatekeeper_id: String,
+    pub gatekeeper_id: GatekeeperId,
     /// The longest window the vendor signs, and how far its clock may differ from the client's.
     pub time: TimePolicy,
 }
@@ -34,6 +34,7 @@ pub struct CosignPolicy {
 pub struct CosignCandidate {
     bytes: Vec<u8>,
     request: AccessRequest,
+    key: CheckedKey,
 }
 
 impl CosignPolicy {
@@ -43,13 +44,13 @@ impl CosignPolicy {
     /// `lifetime_too_long`, `not_yet_valid`, `stale_request`).
     pub fn check(&self, request: &[u8], now: u64) -> Result<CosignCandidate, Denial> {
         let decoded = AccessRequest::decode(request)?;
-        if decoded.gatekeeper_id != self.gatekeeper_id {
+        if decoded.gatekeeper_id != self.gatekeeper_id.as_str() {
             return Err(Denial::WrongAudience);
         }
         let kind = if decoded.operation == Operation::ListPrefix { KeyKind::Prefix } else { KeyKind::Object };
-        check_syntax(&decoded.key, kind).map_err(Denial::Key)?;
+        let key = check_syntax(&decoded.key, kind).map_err(Denial::Key)?;
         self.time.check_cosign(decoded.issued_at, decoded.expires_at, now).map_err(Denial::Time)?;
-        Ok(CosignCandidate { bytes: request.to_vec(), request: decoded })
+        Ok(CosignCandidate { bytes: request.to_vec(), request: decoded, key })
     }
 }
 
@@ -57,6 +58,12 @@ impl CosignCandidate {
     /// The decoded request, for the vendor's permission check.
     pub fn request(&self) -> &AccessRequest {
         &self.request
+    }
+
+    /// The request's key, checked: an object key for get and put, a prefix for list_prefix. The
+    /// vendor's permission check compares this, never the raw text, with the user's own keys.
+    pub fn key(&self) -> &CheckedKey {
+        &self.key
     }
 
     /// The exact bytes that were checked and will be signed.
@@ -74,13 +81,14 @@ impl CosignCandidate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::object_key::{KeyPrefix, ObjectKey};
     use crate::sign::vendor_signed_bytes;
     use ed25519_dalek::{Signature, Verifier};
 
     const NOW: u64 = 1_800_000_000;
 
     fn policy() -> CosignPolicy {
-        CosignPolicy { gatekeeper_id: "acme-gk".into(), time: TimePolicy::new(300, 60).unwrap() }
+        CosignPolicy { gatekeeper_id: GatekeeperId::new("acme-gk").unwrap(), time: TimePolicy::new(300, 60).unwrap() }
     }
 
     fn request(edit: impl FnOnce(&mut AccessRequest)) -> Vec<u8> {
@@ -132,7 +140,12 @@ mod tests {
         let candidate = policy().check(&bytes, NOW).unwrap();
         assert_eq!(candidate.bytes(), bytes.as_slice());
         assert_eq!(candidate.request().key, "tickets/1/a.png");
+        assert_eq!(candidate.key(), &CheckedKey::Object(ObjectKey::parse("tickets/1/a.png").unwrap()));
         let signature = Signature::from_bytes(&candidate.sign(&key, &id));
         assert!(key.verifying_key().verify(&vendor_signed_bytes(&id, &bytes), &signature).is_ok());
+        let list = policy()
+            .check(&request(|r| (r.operation, r.key) = (Operation::ListPrefix, "tickets/1/".into())), NOW)
+            .unwrap();
+        assert_eq!(list.key(), &CheckedKey::Prefix(KeyPrefix::parse("tickets/1/").unwrap()));
     }
 }

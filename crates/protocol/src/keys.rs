@@ -1,15 +1,17 @@
-//! Key identifiers and Ed25519 public-key admission.
+//! Key identifiers, Ed25519 public-key admission and strict signature verification.
 //!
 //! Every key in the protocol travels with a [`KeyId`] so keys can rotate: a verifier holds several
 //! keys and picks one by id. [`parse_public_key`] is the only way bytes become a verifying key
 //! here: it rejects non-canonical point encodings and small-order points before any signature is
-//! checked, so a weak key cannot make a forged signature verify.
+//! checked, so a weak key cannot make a forged signature verify. This module must never admit a
+//! key it has not re-encoded and checked for small order, and never verify a signature other
+//! than with `verify_strict`.
 
 use core::fmt;
 
-use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Signature, VerifyingKey};
 
-use crate::error::ConfigError;
+use crate::config::ConfigError;
 
 /// The longest key id, in bytes.
 pub const MAX_KEY_ID_LEN: usize = 64;
@@ -59,6 +61,11 @@ pub fn parse_public_key(bytes: &[u8; 32]) -> Option<VerifyingKey> {
         return None;
     }
     Some(key)
+}
+
+/// `verify_strict` of `signature` over `msg` under `key`: every signature check of the protocol.
+pub(crate) fn verify_signature(key: &VerifyingKey, msg: &[u8], signature: &[u8; 64]) -> bool {
+    key.verify_strict(msg, &Signature::from_bytes(signature)).is_ok()
 }
 
 #[cfg(test)]

@@ -1,23 +1,36 @@
 //! The sans-I/O core of s3-gatekeeper.
 //!
 //! This crate holds everything the browser client, the gatekeeper and a vendor's co-signer must
-//! agree on, and nothing else:
+//! agree on, and nothing else. From the bottom up (each module uses only those above it):
 //!
+//! - [`config`]: [`ConfigError`], why a configuration value is refused;
+//! - [`codec`]: the byte cursor, PAE, and [`DecodeError`] naming the field that failed;
+//! - [`keys`]: key ids, public-key admission and strict verification;
+//! - [`audience`]: the gatekeeper id, checked as [`GatekeeperId`];
+//! - [`policy`]: pure checks for object key syntax (producing [`ObjectKey`] and [`KeyPrefix`]),
+//!   the time window and the IP/country ACL;
 //! - [`request`]: the canonical, versioned, length-prefixed access request;
-//! - [`sign`]: the three signature roles (vendor, client session, gatekeeper receipt) and the
-//!   [`sign::VerifiedRequest`] type that only verification can build;
+//! - [`sign`]: the three signature roles (vendor, client session, gatekeeper receipt), the
+//!   gatekeeper's [`Denial`], and the types only verification can build:
+//!   [`sign::VerifiedRequest`], [`sign::Grant`] and, on the client, [`sign::VerifiedReceipt`];
 //! - [`cosign`]: the vendor co-signer's checks, and [`cosign::CosignCandidate`], the only thing it
 //!   signs;
-//! - [`policy`]: pure checks for the time window, object key syntax and the IP/country ACL;
-//! - [`object`]: the chunked AES-256-GCM object format and its key derivation.
+//! - [`object`]: the chunked AES-256-GCM object format and its key derivation, which takes only a
+//!   checked [`ObjectKey`].
+//!
+//! [`error`] re-exports every error type from the module that owns it.
 //!
 //! It does no network or file I/O, reads no clock and draws no randomness: time, keys and random
 //! bytes are arguments. It builds for native targets and for `wasm32-unknown-unknown`.
-//! `docs/protocol.md` is the normative specification; the vectors in `vectors/` check both.
+//! `docs/protocol.md` is the normative specification; the vectors in `vectors/` check both. Code
+//! that serves requests (audit logs, replay stores, S3) must never be added here: its failures are
+//! the service's, not the protocol's.
 
 #![forbid(unsafe_code)]
 
+pub mod audience;
 pub mod codec;
+pub mod config;
 pub mod cosign;
 pub mod error;
 pub mod keys;
@@ -26,12 +39,11 @@ pub mod policy;
 pub mod request;
 pub mod sign;
 
-pub use error::{ConfigError, DecodeError, Denial, ObjectError, ReceiptError};
+pub use audience::GatekeeperId;
+pub use codec::{DecodeError, PROTOCOL_VERSION};
+pub use config::ConfigError;
 pub use keys::KeyId;
+pub use object::ObjectError;
+pub use policy::object_key::{KeyPrefix, ObjectKey, MAX_KEY_LEN};
 pub use request::{AccessRequest, Operation};
-
-/// The protocol version this crate speaks, carried in every request, receipt and object header.
-pub const PROTOCOL_VERSION: u8 = 1;
-
-/// The longest object key or prefix, in bytes (S3's own limit).
-pub const MAX_KEY_LEN: usize = 1024;
+pub use sign::{Denial, ReceiptError};

@@ -6,15 +6,12 @@
 //! [`AccessRequest::decode`] is total: any input, of any length, yields a value or a
 //! [`DecodeError`] naming the field.
 
-use crate::codec::{Reader, Writer};
-use crate::error::{DecodeError, DecodeProblem, Field};
-use crate::{MAX_KEY_LEN, PROTOCOL_VERSION};
+use crate::audience::{check_gatekeeper_id, MAX_GATEKEEPER_ID_LEN};
+use crate::codec::{DecodeError, DecodeProblem, Field, Reader, Writer, PROTOCOL_VERSION};
+use crate::policy::object_key::MAX_KEY_LEN;
 
 /// The domain label every encoded request starts with (after its `u16` length).
 pub const REQUEST_DOMAIN: &[u8] = b"s3-gatekeeper/v1 access-request";
-
-/// The longest gatekeeper id, in bytes.
-pub const MAX_GATEKEEPER_ID_LEN: usize = 128;
 
 /// The longest key the wire encoding carries. The policy limit, [`MAX_KEY_LEN`], is lower and
 /// enforced by [`crate::policy::object_key`] with its own code.
@@ -134,7 +131,7 @@ pub struct AccessRequest {
 impl AccessRequest {
     /// The canonical encoding. Fails only if a field exceeds its limit.
     pub fn encode(&self) -> Result<Vec<u8>, DecodeError> {
-        check_gatekeeper_id(self.gatekeeper_id.as_bytes())?;
+        check_audience(self.gatekeeper_id.as_bytes())?;
         if self.key.len() > MAX_WIRE_KEY_LEN {
             return Err(DecodeError::new(Field::Key, DecodeProblem::TooLong));
         }
@@ -177,7 +174,7 @@ impl AccessRequest {
         }
         let op_code = r.u8(Field::Operation)?;
         let gatekeeper_id = r.str_u16(1, MAX_GATEKEEPER_ID_LEN, Field::GatekeeperId)?;
-        check_gatekeeper_id(gatekeeper_id.as_bytes())?;
+        check_audience(gatekeeper_id.as_bytes())?;
         let key = r.str_u16(0, MAX_WIRE_KEY_LEN, Field::Key)?.to_owned();
         let issued_at = r.u64(Field::IssuedAt)?;
         let expires_at = r.u64(Field::ExpiresAt)?;
@@ -228,18 +225,9 @@ pub fn check_content_type(ct: &[u8]) -> Result<(), DecodeError> {
     }
 }
 
-/// Gatekeeper ids are 1–128 bytes of `A-Z a-z 0-9 . _ - :`.
-pub(crate) fn check_gatekeeper_id(id: &[u8]) -> Result<(), DecodeError> {
-    if id.is_empty() {
-        return Err(DecodeError::new(Field::GatekeeperId, DecodeProblem::TooShort));
-    }
-    if id.len() > MAX_GATEKEEPER_ID_LEN {
-        return Err(DecodeError::new(Field::GatekeeperId, DecodeProblem::TooLong));
-    }
-    if !id.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b':')) {
-        return Err(DecodeError::new(Field::GatekeeperId, DecodeProblem::InvalidValue));
-    }
-    Ok(())
+/// Gatekeeper ids are 1–128 bytes of `A-Z a-z 0-9 . _ - :` ([`crate::audience`]).
+fn check_audience(id: &[u8]) -> Result<(), DecodeError> {
+    check_gatekeeper_id(id).map_err(|problem| DecodeError::new(Field::GatekeeperId, problem))
 }
 
 #[cfg(test)]

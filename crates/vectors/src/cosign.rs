@@ -6,7 +6,7 @@ use s3gk_protocol::cosign::CosignPolicy;
 use s3gk_protocol::policy::time::TimePolicy;
 use s3gk_protocol::request::{AccessRequest, Operation};
 use s3gk_protocol::sign::vendor_signed_bytes;
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{GatekeeperId, KeyId};
 
 use crate::request::base;
 use crate::vector::Vector;
@@ -17,7 +17,7 @@ const NOW: u64 = 1_800_000_010;
 const DAY: u64 = 86_400;
 
 fn policy() -> CosignPolicy {
-    CosignPolicy { gatekeeper_id: "acme-gk.example:eu-1".into(), time: TimePolicy::default() }
+    CosignPolicy { gatekeeper_id: GatekeeperId::new("acme-gk.example:eu-1").unwrap(), time: TimePolicy::default() }
 }
 
 fn at(issued_at: u64, lifetime: u64) -> AccessRequest {

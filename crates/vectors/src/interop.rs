@@ -11,7 +11,7 @@ use std::path::Path;
 use s3gk_protocol::policy::object_key::RootPrefix;
 use s3gk_protocol::policy::time::TimePolicy;
 use s3gk_protocol::sign::{Authorization, Keyring, VerifyPolicy};
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{GatekeeperId, KeyId};
 
 fn hex_array<const N: usize>(fields: &HashMap<String, String>, name: &str) -> Result<[u8; N], String> {
     let bytes = hex::decode(get(fields, name)?).map_err(|e| format!("{name}: {e}"))?;
@@ -34,7 +34,7 @@ pub(crate) fn check(path: &Path) -> Result<String, String> {
     let vendor_key_id = KeyId::new(get(&fields, "vendor_key_id")?).map_err(|e| e.to_string())?;
     vendor_keys.insert(vendor_key_id, &hex_array(&fields, "vendor_public_key")?).map_err(|e| e.to_string())?;
     let policy = VerifyPolicy {
-        gatekeeper_id: get(&fields, "gatekeeper_id")?.to_owned(),
+        gatekeeper_id: GatekeeperId::new(get(&fields, "gatekeeper_id")?).map_err(|e| e.to_string())?,
         root: RootPrefix::new(get(&fields, "root_prefix")?).map_err(|e| e.to_string())?,
         time: TimePolicy::new(number(&fields, "max_lifetime")?, number(&fields, "max_skew")?)
             .map_err(|e| e.to_string())?,

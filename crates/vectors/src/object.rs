@@ -1,7 +1,7 @@
 //! Vectors for the encrypted object format (`docs/protocol.md`, section 7).
 
 use s3gk_protocol::object::{self, MasterKey, ObjectHeader, ObjectKeyMaterial, OpenFramer, OpenStep, TAG_LEN};
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{KeyId, ObjectKey};
 
 use crate::vector::Vector;
 use crate::{expect, seed};
@@ -26,7 +26,7 @@ fn plaintext(len: usize) -> Vec<u8> {
 }
 
 fn seal(len: usize) -> Vec<u8> {
-    let k = master("master", "mk-1").key.object_key(BUCKET, KEY);
+    let k = master("master", "mk-1").key.object_key(BUCKET, &ObjectKey::parse(KEY).unwrap());
     object::encrypt(k.write_key(seed(&format!("salt {len}"))), CHUNK, &plaintext(len)).unwrap()
 }
 
@@ -55,7 +55,8 @@ struct Case<'a> {
 }
 
 fn case(c: Case<'_>) -> Result<Vector, String> {
-    let k = c.master.key.object_key(c.bucket, c.key);
+    let k =
+        c.master.key.object_key(c.bucket, &ObjectKey::parse(c.key).map_err(|e| format!("{}: {}", c.name, e.code()))?);
     let result = object::decrypt(std::slice::from_ref(&k), &c.ciphertext);
     let actual = result.as_ref().map_or_else(|e| e.code(), |_| "ok");
     expect(c.name, c.intended, actual)?;

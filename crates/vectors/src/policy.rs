@@ -27,7 +27,7 @@ fn time(
 }
 
 fn key(name: &str, intended: &str, comment: &str, k: &str, kind: KeyKind, root: &str) -> Result<Vector, String> {
-    let actual = object_key::check(k, kind, &RootPrefix::new(root).unwrap()).map_or_else(|e| e.code(), |()| "ok");
+    let actual = object_key::check(k, kind, &RootPrefix::new(root).unwrap()).map_or_else(|e| e.code(), |_| "ok");
     expect(name, intended, actual)?;
     let kind = if kind == KeyKind::Object { "object" } else { "prefix" };
     Ok(Vector::new("object-key", name, intended, comment)

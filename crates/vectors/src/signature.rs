@@ -7,7 +7,7 @@ use s3gk_protocol::policy::object_key::RootPrefix;
 use s3gk_protocol::policy::time::TimePolicy;
 use s3gk_protocol::request::{AccessRequest, Operation};
 use s3gk_protocol::sign::{self, Authorization, Keyring, SignedReceipt, VerifyPolicy};
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{GatekeeperId, KeyId};
 
 use crate::forgery;
 use crate::request::base;
@@ -30,7 +30,7 @@ fn policy() -> VerifyPolicy {
     let mut vendor_keys = Keyring::new();
     vendor_keys.insert(vid, vendor.verifying_key().as_bytes()).unwrap();
     VerifyPolicy {
-        gatekeeper_id: "acme-gk.example:eu-1".into(),
+        gatekeeper_id: GatekeeperId::new("acme-gk.example:eu-1").unwrap(),
         root: RootPrefix::new(ROOT).unwrap(),
         time: TimePolicy::default(),
         vendor_keys,

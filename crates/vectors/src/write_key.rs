@@ -2,7 +2,7 @@
 //! what it seals, and that it opens no object stored earlier.
 
 use s3gk_protocol::object::{self, MasterKey, ObjectHeader, ObjectKeyMaterial, SealFramer, WriteKey};
-use s3gk_protocol::KeyId;
+use s3gk_protocol::{KeyId, ObjectKey};
 
 use crate::vector::Vector;
 use crate::{expect, seed};
@@ -13,6 +13,11 @@ const CHUNK: u32 = 32;
 
 fn master() -> MasterKey {
     MasterKey::from_bytes(KeyId::new("mk-1").unwrap(), seed("master"))
+}
+
+/// A checked object key: every key these vectors name is one.
+fn object_key(key: &str) -> ObjectKey {
+    ObjectKey::parse(key).unwrap()
 }
 
 fn plaintext(label: &str, len: usize) -> Vec<u8> {
@@ -40,7 +45,7 @@ fn apply(released: &WriteKey, stored: &[u8]) -> &'static str {
 
 fn base(name: &str, intended: &str, comment: &str, put_key: &str, salt_label: &str) -> (Vector, WriteKey) {
     let salt = seed(salt_label);
-    let write_key = master().write_key(BUCKET, put_key, salt);
+    let write_key = master().write_key(BUCKET, &object_key(put_key), salt);
     let v = Vector::new("write-key", name, intended, comment)
         .hex("master_key", seed("master"))
         .field("master_key_id", "mk-1")
@@ -58,15 +63,18 @@ pub(crate) fn vectors() -> Result<Vec<Vector>, String> {
     let (v, write_key) = base("ok", "ok", "a put's write key seals the new object; K_obj opens it", KEY, "put salt 1");
     let plain = plaintext("new upload; ", 77);
     let sealed = object::encrypt(write_key, CHUNK, &plain).unwrap();
-    let read = object::decrypt(&[master().object_key(BUCKET, KEY)], &sealed).map(|_| "ok");
+    let read = object::decrypt(&[master().object_key(BUCKET, &object_key(KEY))], &sealed).map(|_| "ok");
     expect("write-key-ok", "ok", read.unwrap_or_else(|e| e.code()))?;
     out.push(v.field("chunk_size", CHUNK).hex("plaintext", &plain).hex("ciphertext", &sealed));
 
     // Stored earlier under the same name (another salt): the put's release does not open it.
-    let stored =
-        object::encrypt(master().write_key(BUCKET, KEY, seed("stored salt")), CHUNK, &plaintext("secret; ", 50))
-            .unwrap();
-    let reader = object::decrypt(&[master().object_key(BUCKET, KEY)], &stored).map(|_| "ok");
+    let stored = object::encrypt(
+        master().write_key(BUCKET, &object_key(KEY), seed("stored salt")),
+        CHUNK,
+        &plaintext("secret; ", 50),
+    )
+    .unwrap();
+    let reader = object::decrypt(&[master().object_key(BUCKET, &object_key(KEY))], &stored).map(|_| "ok");
     expect("write-key stored object", "ok", reader.unwrap_or_else(|e| e.code()))?;
     for (name, comment, put_key) in [
         (

@@ -22,7 +22,7 @@ use s3_gatekeeper_client::handshake::{self, upload_length, upload_plan, Access, 
 use s3_gatekeeper_client::native::{Cosigner, HttpTransport};
 use s3gk_gatekeeper::authorize::{unix_secs, Gatekeeper};
 use s3gk_protocol::object::{self, DEFAULT_CHUNK_SIZE};
-use s3gk_protocol::{KeyId, Operation};
+use s3gk_protocol::{KeyId, KeyPrefix, Operation};
 use zeroize::Zeroizing;
 
 use crate::gatekeeper::{GATEKEEPER_ID, MASTER_KEY_ID, VENDOR_KEY_ID};
@@ -72,9 +72,10 @@ impl Seeder<'_> {
             objects.iter().filter_map(|o| o.key.rfind('/').and_then(|i| o.key.get(..=i))).collect();
         let mut existing = BTreeSet::new();
         for prefix in prefixes {
+            let checked = KeyPrefix::parse(prefix).map_err(|p| fail(prefix, p.code()))?;
             let listed =
-                self.gk.s3.list_objects(prefix, 10_000).await.map_err(|e| fail(prefix, format!("list: {e}")))?;
-            existing.extend(listed.into_iter().map(|o| o.key));
+                self.gk.s3.list_objects(&checked, 10_000).await.map_err(|e| fail(prefix, format!("list: {e}")))?;
+            existing.extend(listed.into_iter().map(|o| String::from(o.key)));
         }
         let http = reqwest::Client::builder()
             .no_proxy()

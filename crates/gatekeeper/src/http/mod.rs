@@ -88,7 +88,7 @@ impl From<&Refusal> for ApiError {
         use s3gk_protocol::Denial;
         let status = match r {
             Refusal::Denied(Denial::Malformed(_)) | Refusal::ForwardedFor => StatusCode::BAD_REQUEST,
-            Refusal::Denied(Denial::AuditUnavailable) | Refusal::ReplayUnavailable | Refusal::EntropyUnavailable => {
+            Refusal::AuditUnavailable | Refusal::ReplayUnavailable | Refusal::EntropyUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Refusal::Denied(_) => StatusCode::FORBIDDEN,

@@ -2,18 +2,18 @@
 //!
 //! Keys are encoded once, per `/`-separated segment, keeping only `A-Z a-z 0-9 - _ . ~` — exactly the
 //! canonical URI Amazon S3 (and `s3s`) recompute, so the signed path and the sent path are the same
-//! string. It must never produce a URL whose path a client library would rewrite: keys with `.`, `..`
-//! or empty segments, or control characters, are refused.
+//! string. Only a checked [`ObjectKey`] has a URL: the protocol's key check (no `.`, `..` or empty
+//! segment, no control character or backslash, at most 1024 bytes) is what makes the path one that no
+//! client library rewrites, and this module only encodes. It must never build a URL from unchecked
+//! text, nor check key syntax a second way.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use s3gk_protocol::ObjectKey;
 
 use super::{S3Error, S3Settings};
 
 /// Everything but SigV4's unreserved characters is percent-encoded.
 const SIGV4_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-
-/// Amazon S3's limit on a key's length, in bytes.
-const MAX_KEY_BYTES: usize = 1024;
 
 /// The longest expiry SigV4 allows for a presigned URL (7 days).
 pub(super) const MAX_EXPIRY_SECS: u64 = 7 * 24 * 3600;
@@ -23,30 +23,17 @@ pub(super) fn encode(value: &str) -> String {
     utf8_percent_encode(value, SIGV4_UNRESERVED).to_string()
 }
 
-/// Checks `key` and encodes it segment by segment.
-pub(super) fn encode_key(key: &str) -> Result<String, S3Error> {
-    if key.is_empty() || key.len() > MAX_KEY_BYTES || key.chars().any(char::is_control) {
-        return Err(S3Error::InvalidKey);
-    }
+/// Encodes a checked key segment by segment.
+fn encode_key(key: &ObjectKey) -> String {
+    let key = key.as_str();
     let mut encoded = String::with_capacity(key.len() * 3);
     for (i, segment) in key.split('/').enumerate() {
-        if segment.is_empty() || segment == "." || segment == ".." {
-            return Err(S3Error::InvalidKey);
-        }
         if i > 0 {
             encoded.push('/');
         }
         encoded.push_str(&encode(segment));
     }
-    Ok(encoded)
-}
-
-/// Checks a listing prefix: any text S3 accepts, short enough, without control characters.
-pub(super) fn check_prefix(prefix: &str) -> Result<(), S3Error> {
-    if prefix.len() > MAX_KEY_BYTES || prefix.chars().any(char::is_control) {
-        return Err(S3Error::InvalidKey);
-    }
-    Ok(())
+    encoded
 }
 
 /// The two URL shapes of one bucket, computed once from checked settings.
@@ -108,8 +95,8 @@ impl BucketAddress {
     }
 
     /// The URL of an object (no query).
-    pub(super) fn object_url(&self, key: &str) -> Result<String, S3Error> {
-        Ok(format!("{}{}/{}", self.origin, self.bucket_path, encode_key(key)?))
+    pub(super) fn object_url(&self, key: &ObjectKey) -> String {
+        format!("{}{}/{}", self.origin, self.bucket_path, encode_key(key))
     }
 
     /// The URL of the bucket itself, for ListObjectsV2 (no query).
@@ -126,14 +113,18 @@ impl BucketAddress {
 mod tests {
     use super::*;
 
+    fn key(text: &str) -> ObjectKey {
+        ObjectKey::parse(text).unwrap()
+    }
+
     #[test]
     fn keys_are_encoded_per_segment() {
-        assert_eq!(encode_key("a/b c/é+%~_.-x").unwrap(), "a/b%20c/%C3%A9%2B%25~_.-x");
-        assert_eq!(encode_key("x?y#z&=;").unwrap(), "x%3Fy%23z%26%3D%3B");
-        for bad in ["", "/a", "a/", "a//b", "./a", "a/../b", "a/.", "a\nb", "a\u{7f}"] {
-            assert_eq!(encode_key(bad), Err(S3Error::InvalidKey), "{bad:?}");
+        assert_eq!(encode_key(&key("a/b c/é+%~_.-x")), "a/b%20c/%C3%A9%2B%25~_.-x");
+        assert_eq!(encode_key(&key("x?y#z&=;")), "x%3Fy%23z%26%3D%3B");
+        assert_eq!(encode_key(&key(&"k".repeat(1024))), "k".repeat(1024));
+        // What a URL path must not hold never becomes an `ObjectKey`, so it never gets this far.
+        for bad in ["", "/a", "a/", "a//b", "./a", "a/../b", "a/.", "a\nb", "a\u{7f}", "a\\b", &"k".repeat(1025)] {
+            assert!(ObjectKey::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(encode_key(&"k".repeat(1025)).is_err());
-        assert!(encode_key(&"k".repeat(1024)).is_ok());
     }
 }

@@ -11,7 +11,8 @@ use core::fmt;
 pub enum S3Error {
     /// The settings cannot work (endpoint, bucket, region, expiry…).
     Settings(&'static str),
-    /// The key or prefix cannot be addressed (empty, `.`/`..`/empty segment, control character, too long).
+    /// A key S3 listed does not pass the object key check (`docs/protocol.md` section 6.2), so it
+    /// is neither presigned nor given key material.
     InvalidKey,
     /// The request could not be signed.
     Signing,

@@ -6,18 +6,23 @@
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::ListedObject;
-
 /// No S3 answer nests deeper than this; anything deeper is refused.
 const MAX_DEPTH: usize = 8;
 
 /// Why an answer could not be read.
 pub(super) type XmlError = &'static str;
 
+/// One object of a page, as S3 listed it: its key is unchecked text.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct PageObject {
+    pub(super) key: String,
+    pub(super) size: u64,
+}
+
 /// One page of a ListObjectsV2 answer.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct ListPage {
-    pub(super) objects: Vec<ListedObject>,
+    pub(super) objects: Vec<PageObject>,
     pub(super) is_truncated: bool,
     pub(super) next_continuation_token: Option<String>,
 }
@@ -84,7 +89,7 @@ pub(super) fn parse_list_page(xml: &[u8]) -> Result<ListPage, XmlError> {
                 size = Some(text.trim().parse().map_err(|_| "object size is not a number")?);
             }
             [b"ListBucketResult", b"Contents"] => {
-                let object = ListedObject {
+                let object = PageObject {
                     key: key.take().ok_or("listed object without a key")?,
                     size: size.take().ok_or("listed object without a size")?,
                 };
@@ -147,7 +152,7 @@ mod tests {
         let page = parse_list_page(PAGE.as_bytes()).unwrap();
         assert_eq!(
             page.objects,
-            vec![ListedObject { key: "p/a & b".into(), size: 3 }, ListedObject { key: "p/café".into(), size: 0 }]
+            vec![PageObject { key: "p/a & b".into(), size: 3 }, PageObject { key: "p/café".into(), size: 0 }]
         );
         assert!(page.is_truncated);
         assert_eq!(page.next_continuation_token.as_deref(), Some("tok+/="));

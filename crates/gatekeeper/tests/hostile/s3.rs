@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::Digest as _;
 
-use s3gk_protocol::Operation;
+use s3gk_protocol::{ObjectKey, Operation};
 
 use super::harness::{row, steps, Attempt, Case, Ctx, How, Outcome, Threat::S3, ANY_4XX, NOT_AUDITED};
 use super::s3_client::{answered, grant, s3_code, still, upload, S3Req};
@@ -234,6 +234,10 @@ async fn expired_get(ctx: std::sync::Arc<Ctx>) -> Outcome {
         return Outcome::broken(e);
     }
     let then = SystemTime::now() - Duration::from_secs(2 * 3600);
+    let key = match ObjectKey::parse(&key) {
+        Ok(key) => key,
+        Err(p) => return Outcome::broken(format!("{key}: {}", p.code())),
+    };
     match ctx.stack.gk.s3.presign_get(&key, then) {
         Ok(p) => {
             let req = S3Req { method: p.method.into(), url: p.url, headers: Vec::new(), body: None };

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use s3gk_protocol::object::{self, ciphertext_len, DEFAULT_CHUNK_SIZE};
-use s3gk_protocol::{KeyId, Operation};
+use s3gk_protocol::{KeyId, ObjectKey, Operation};
 
 use super::harness::{Ctx, Outcome};
 use crate::common::write_key;
@@ -43,7 +43,8 @@ pub async fn upload(ctx: &Ctx, key: &str, plain: &[u8]) -> Result<Vec<u8>, Strin
 
 /// The stored bytes of `key`, read around the gatekeeper (no grant, nothing audited).
 pub async fn stored(ctx: &Ctx, key: &str) -> Result<Option<Vec<u8>>, String> {
-    let url = ctx.stack.gk.s3.presign_get(key, SystemTime::now()).map_err(|e| e.to_string())?.url;
+    let checked = ObjectKey::parse(key).map_err(|p| format!("{key}: {}", p.code()))?;
+    let url = ctx.stack.gk.s3.presign_get(&checked, SystemTime::now()).map_err(|e| e.to_string())?.url;
     let resp = ctx.http.get(url).send().await.map_err(|e| e.to_string())?;
     match resp.status().as_u16() {
         200 => Ok(Some(resp.bytes().await.map_err(|e| e.to_string())?.to_vec())),

@@ -11,9 +11,9 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use zeroize::Zeroize;
 
-use crate::error::ObjectError;
-
-use super::{DataKey, NONCE_LEN, TAG_LEN};
+use super::error::ObjectError;
+use super::format::{NONCE_LEN, TAG_LEN};
+use super::key_schedule::DataKey;
 
 /// AES-256-GCM over one chunk, in place, with empty associated data.
 pub trait ChunkAead {

@@ -6,12 +6,11 @@
 //! [`ObjectError::Decryption`], so a damaged header is no oracle. This module must never panic on
 //! input and never accept a header it could not have written.
 
-use crate::codec::{Reader, Writer};
-use crate::error::{DecodeError, Field, ObjectError};
+use crate::codec::{DecodeError, Field, Reader, Writer, PROTOCOL_VERSION};
 use crate::keys::{is_valid_key_id, KeyId, MAX_KEY_ID_LEN};
-use crate::PROTOCOL_VERSION;
 
-use super::{COMMITMENT_LEN, HEADER_FIXED_LEN, MAGIC, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, SALT_LEN};
+use super::error::ObjectError;
+use super::format::{COMMITMENT_LEN, HEADER_FIXED_LEN, MAGIC, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, SALT_LEN};
 
 /// Magic plus version: the bytes that decide between `UnsupportedFormat` and everything else.
 const PREAMBLE_LEN: usize = MAGIC.len() + 1;

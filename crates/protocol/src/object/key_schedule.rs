@@ -17,8 +17,9 @@ use zeroize::Zeroizing;
 
 use crate::codec::pae;
 use crate::keys::KeyId;
+use crate::policy::object_key::ObjectKey;
 
-use super::{COMMITMENT_LEN, SALT_LEN};
+use super::format::{COMMITMENT_LEN, SALT_LEN};
 
 /// The `info` label of the per-object key.
 pub(crate) const OBJECT_KEY_LABEL: &[u8] = b"s3-gatekeeper/v1 object-key";
@@ -47,7 +48,9 @@ impl MasterKey {
 
     /// The key for the object named `key` in `bucket`:
     /// `HKDF-SHA256(salt = none, IKM = master key, info = pae(label, id, bucket, key), L = 32)`.
-    pub fn object_key(&self, bucket: &str, key: &str) -> ObjectKeyMaterial {
+    /// Only a checked [`ObjectKey`] has key material.
+    pub fn object_key(&self, bucket: &str, key: &ObjectKey) -> ObjectKeyMaterial {
+        let key = key.as_str();
         let info = pae(&[OBJECT_KEY_LABEL, self.id.as_str().as_bytes(), bucket.as_bytes(), key.as_bytes()]);
         let mut okm = Zeroizing::new([0u8; 32]);
         Hkdf::<Sha256>::new(None, self.key.as_slice())
@@ -58,7 +61,7 @@ impl MasterKey {
 
     /// The write key of a new object named `key` in `bucket` whose header will carry `salt`: what a
     /// put grant releases instead of the per-object key (see [`WriteKey`]).
-    pub fn write_key(&self, bucket: &str, key: &str, salt: [u8; SALT_LEN]) -> WriteKey {
+    pub fn write_key(&self, bucket: &str, key: &ObjectKey, salt: [u8; SALT_LEN]) -> WriteKey {
         self.object_key(bucket, key).write_key(salt)
     }
 }
@@ -201,19 +204,23 @@ mod tests {
         KeyId::new(s).unwrap()
     }
 
+    fn key(s: &str) -> ObjectKey {
+        ObjectKey::parse(s).unwrap()
+    }
+
     #[test]
     fn object_key_is_bound_to_every_input() {
         let master = MasterKey::from_bytes(id("m1"), [1; 32]);
-        let base = master.object_key("bucket", "reports/a.pdf");
+        let base = master.object_key("bucket", &key("reports/a.pdf"));
         assert_eq!(base.master_key_id(), &id("m1"));
-        assert_eq!(base.as_bytes(), master.object_key("bucket", "reports/a.pdf").as_bytes());
+        assert_eq!(base.as_bytes(), master.object_key("bucket", &key("reports/a.pdf")).as_bytes());
         let others = [
-            master.object_key("bucket", "reports/b.pdf"),
-            master.object_key("bucket2", "reports/a.pdf"),
+            master.object_key("bucket", &key("reports/b.pdf")),
+            master.object_key("bucket2", &key("reports/a.pdf")),
             // Moving bytes across the bucket/key boundary must change the key.
-            master.object_key("bucketr", "eports/a.pdf"),
-            MasterKey::from_bytes(id("m2"), [1; 32]).object_key("bucket", "reports/a.pdf"),
-            MasterKey::from_bytes(id("m1"), [2; 32]).object_key("bucket", "reports/a.pdf"),
+            master.object_key("bucketr", &key("eports/a.pdf")),
+            MasterKey::from_bytes(id("m2"), [1; 32]).object_key("bucket", &key("reports/a.pdf")),
+            MasterKey::from_bytes(id("m1"), [2; 32]).object_key("bucket", &key("reports/a.pdf")),
         ];
         for other in &others {
             assert_ne!(other.as_bytes(), base.as_bytes());
@@ -227,7 +234,7 @@ mod tests {
         let info = pae(&[b"s3-gatekeeper/v1 object-key", b"m1", b"b", b"k"]);
         let mut expected = [0u8; 32];
         Hkdf::<Sha256>::new(Some(&[0u8; 32]), &[9; 32]).expand(&info, &mut expected).unwrap();
-        assert_eq!(master.object_key("b", "k").as_bytes(), &expected);
+        assert_eq!(master.object_key("b", &key("k")).as_bytes(), &expected);
     }
 
     #[test]
@@ -244,8 +251,8 @@ mod tests {
         assert_ne!(w.as_bytes(), k.as_bytes());
         let master = MasterKey::from_bytes(id("m1"), [9; 32]);
         assert_eq!(
-            master.write_key("b", "k", [4; 32]).as_bytes(),
-            master.object_key("b", "k").write_key([4; 32]).as_bytes()
+            master.write_key("b", &key("k"), [4; 32]).as_bytes(),
+            master.object_key("b", &key("k")).write_key([4; 32]).as_bytes()
         );
     }
 
@@ -264,7 +271,7 @@ mod tests {
     #[test]
     fn debug_never_prints_key_bytes() {
         let master = MasterKey::from_bytes(id("m1"), [0xab; 32]);
-        let k = master.object_key("b", "k");
+        let k = master.object_key("b", &key("k"));
         let w = k.write_key([0; 32]);
         let (dk, _) = header_keys(&w, b"");
         let write_text = format!("{w:?}");

@@ -11,11 +11,11 @@ use core::fmt;
 
 use subtle::ConstantTimeEq;
 
-use crate::error::ObjectError;
-
-use super::header::needed_len;
-use super::key_schedule::header_keys;
-use super::{chunk_nonce, ChunkAead, DataKey, ObjectHeader, ObjectKeyMaterial, COMMITMENT_LEN, NONCE_LEN, TAG_LEN};
+use super::aead::ChunkAead;
+use super::error::ObjectError;
+use super::format::{chunk_nonce, COMMITMENT_LEN, NONCE_LEN, TAG_LEN};
+use super::header::{needed_len, ObjectHeader};
+use super::key_schedule::{header_keys, DataKey, ObjectKeyMaterial};
 
 /// What [`OpenFramer::push`] found.
 #[derive(Debug)]

@@ -8,13 +8,11 @@
 
 use core::fmt;
 
-use crate::error::ObjectError;
-
-use super::header::encode_prefix;
-use super::key_schedule::header_keys;
-use super::{
-    chunk_nonce, ChunkAead, DataKey, ObjectHeader, WriteKey, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_LEN, TAG_LEN,
-};
+use super::aead::ChunkAead;
+use super::error::ObjectError;
+use super::format::{chunk_nonce, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_LEN, TAG_LEN};
+use super::header::{encode_prefix, ObjectHeader};
+use super::key_schedule::{header_keys, DataKey, WriteKey};
 
 /// Cuts a plaintext stream into chunks to seal.
 ///

@@ -6,11 +6,12 @@
 
 use core::fmt;
 
-use crate::error::ObjectError;
-
-use super::{
-    ciphertext_len, ChunkAead, FromDataKey, ObjectKeyMaterial, OpenFramer, OpenStep, SealFramer, SoftAead, WriteKey,
-};
+use super::aead::{ChunkAead, FromDataKey, SoftAead};
+use super::error::ObjectError;
+use super::format::ciphertext_len;
+use super::key_schedule::{ObjectKeyMaterial, WriteKey};
+use super::open::{OpenFramer, OpenStep};
+use super::seal::SealFramer;
 
 /// Encrypts a stream: the output of every call, concatenated, is the object.
 pub struct Encryptor<A> {

@@ -8,8 +8,8 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 
 use super::*;
-use crate::error::ObjectError;
 use crate::keys::KeyId;
+use crate::policy::object_key::ObjectKey;
 
 pub(super) const SALT: [u8; 32] = [0x5a; 32];
 pub(super) const ID: &str = "master-1";
@@ -18,8 +18,13 @@ pub(super) fn master() -> MasterKey {
     MasterKey::from_bytes(KeyId::new(ID).unwrap(), [0x11; 32])
 }
 
+/// A checked object key.
+pub(super) fn name(key: &str) -> ObjectKey {
+    ObjectKey::parse(key).unwrap()
+}
+
 pub(super) fn kobj() -> ObjectKeyMaterial {
-    master().object_key("bucket", "reports/q1.pdf")
+    master().object_key("bucket", &name("reports/q1.pdf"))
 }
 
 pub(super) fn header_len() -> usize {
@@ -242,15 +247,15 @@ fn wrong_keys_fail() {
     let id = KeyId::new(ID).unwrap();
     let wrong = [
         ObjectKeyMaterial::from_bytes(id.clone(), [0; 32]),
-        MasterKey::from_bytes(id.clone(), [0x12; 32]).object_key("bucket", "reports/q1.pdf"),
-        master().object_key("bucket", "reports/q2.pdf"),
-        master().object_key("other-bucket", "reports/q1.pdf"),
+        MasterKey::from_bytes(id.clone(), [0x12; 32]).object_key("bucket", &name("reports/q1.pdf")),
+        master().object_key("bucket", &name("reports/q2.pdf")),
+        master().object_key("other-bucket", &name("reports/q1.pdf")),
     ];
     for k in wrong {
         assert_eq!(decrypt(&[k], &ct), Err(ObjectError::Decryption));
     }
     let other_id = MasterKey::from_bytes(KeyId::new("master-2").unwrap(), [0x11; 32]);
-    let other = other_id.object_key("bucket", "reports/q1.pdf");
+    let other = other_id.object_key("bucket", &name("reports/q1.pdf"));
     assert_eq!(decrypt(core::slice::from_ref(&other), &ct), Err(ObjectError::UnknownMasterKey));
     assert_eq!(decrypt(&[], &ct), Err(ObjectError::UnknownMasterKey));
     // Key rotation: the header's id picks the right key among several.

@@ -2,9 +2,8 @@
 //! every reader opens with `K_obj`, and opens nothing stored earlier under any name, however it is
 //! applied. Tests only; nothing here ships.
 
-use super::tests::{kobj, master, ID};
+use super::tests::{kobj, master, name, ID};
 use super::*;
-use crate::error::ObjectError;
 use crate::keys::KeyId;
 
 const STORED_SALT: [u8; SALT_LEN] = [0x21; SALT_LEN];
@@ -43,7 +42,7 @@ fn a_write_key_opens_no_object_stored_earlier_under_the_same_name() {
 
 #[test]
 fn a_write_key_opens_no_object_under_another_name() {
-    let released = master().write_key("bucket", "reports/q2.pdf", STORED_SALT);
+    let released = master().write_key("bucket", &name("reports/q2.pdf"), STORED_SALT);
     let as_object_key = ObjectKeyMaterial::from_bytes(KeyId::new(ID).unwrap(), *released.as_bytes());
     assert_eq!(decrypt(&[as_object_key], &stored_object()), Err(ObjectError::Decryption));
 }

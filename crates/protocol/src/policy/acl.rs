@@ -1,24 +1,62 @@
 //! The customer's access control list: IP CIDR and country allow/deny lists, per operation.
 //!
 //! Evaluation order for one operation's [`Rules`], deny winning:
-//! 1. the IP is in a deny CIDR → [`Denial::AclDeniedIp`];
-//! 2. the country is in the deny list → [`Denial::AclDeniedCountry`];
-//! 3. an allow-CIDR list is set and the IP is in none of it → [`Denial::AclDeniedIp`];
+//! 1. the IP is in a deny CIDR → [`AclDenial::Ip`];
+//! 2. the country is in the deny list → [`AclDenial::Country`];
+//! 3. an allow-CIDR list is set and the IP is in none of it → [`AclDenial::Ip`];
 //! 4. an allow-country list is set and the country is unknown or not in it →
-//!    [`Denial::AclDeniedCountry`].
+//!    [`AclDenial::Country`].
 //!
 //! IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are normalised to IPv4 before matching, so a
-//! dual-stack socket cannot slip past an IPv4 rule.
+//! dual-stack socket cannot slip past an IPv4 rule. This module must never match an address
+//! before normalising it, never match by text (CIDRs are parsed, host bits refused), and never
+//! let an allow rule win over a deny rule.
 
 use core::fmt;
 use core::net::IpAddr;
 use core::str::FromStr;
 
-use crate::error::{ConfigError, Denial};
+use crate::config::ConfigError;
 use crate::request::OperationKind;
 
 /// The default country allow list: US, CA, GB, AU, NZ, IE, NL.
 pub const DEFAULT_ALLOWED_COUNTRIES: [&str; 7] = ["US", "CA", "GB", "AU", "NZ", "IE", "NL"];
+
+/// Why the ACL refuses a client; the gatekeeper's [`Denial`](crate::sign::Denial) carries it as
+/// `AclDeniedIp` or `AclDeniedCountry`, with the same codes.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AclDenial {
+    /// The client IP is denied, or not in the allow list.
+    Ip,
+    /// The client's country is denied, not allowed, or unknown.
+    Country {
+        /// The country, if the lookup found one.
+        country: Option<CountryCode>,
+    },
+}
+
+impl AclDenial {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AclDenial::Ip => "acl_denied_ip",
+            AclDenial::Country { .. } => "acl_denied_country",
+        }
+    }
+}
+
+impl fmt::Display for AclDenial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AclDenial::Ip => f.write_str("access denied: client address is not allowed"),
+            AclDenial::Country { country: Some(c) } => write!(f, "access denied: country {c} is not allowed"),
+            AclDenial::Country { country: None } => f.write_str("access denied: client country is unknown"),
+        }
+    }
+}
+
+impl std::error::Error for AclDenial {}
 
 /// Maps `::ffff:a.b.c.d` to `a.b.c.d`; leaves every other address as it is.
 pub fn normalize_ip(ip: IpAddr) -> IpAddr {
@@ -148,18 +186,18 @@ impl Default for Rules {
 
 impl Rules {
     /// Evaluates these rules for a client at `ip` in `country` (`None` if unknown).
-    pub fn evaluate(&self, ip: IpAddr, country: Option<CountryCode>) -> Result<(), Denial> {
+    pub fn evaluate(&self, ip: IpAddr, country: Option<CountryCode>) -> Result<(), AclDenial> {
         let ip = normalize_ip(ip);
-        let denied_country = || Denial::AclDeniedCountry { country };
+        let denied_country = || AclDenial::Country { country };
         if self.deny_cidrs.iter().any(|c| c.contains(ip)) {
-            return Err(Denial::AclDeniedIp);
+            return Err(AclDenial::Ip);
         }
         if country.is_some_and(|c| self.deny_countries.contains(&c)) {
             return Err(denied_country());
         }
         if let Some(allow) = &self.allow_cidrs {
             if !allow.iter().any(|c| c.contains(ip)) {
-                return Err(Denial::AclDeniedIp);
+                return Err(AclDenial::Ip);
             }
         }
         if let Some(allow) = &self.allow_countries {
@@ -198,7 +236,7 @@ impl Acl {
     }
 
     /// Evaluates the rules for `op`.
-    pub fn evaluate(&self, op: OperationKind, ip: IpAddr, country: Option<CountryCode>) -> Result<(), Denial> {
+    pub fn evaluate(&self, op: OperationKind, ip: IpAddr, country: Option<CountryCode>) -> Result<(), AclDenial> {
         self.rules(op).evaluate(ip, country)
     }
 }
@@ -279,8 +317,8 @@ mod tests {
     fn default_rules_allow_listed_countries_only() {
         let r = Rules::default();
         assert_eq!(r.evaluate(ip("1.2.3.4"), cc("nl")), Ok(()));
-        assert_eq!(r.evaluate(ip("1.2.3.4"), cc("FR")), Err(Denial::AclDeniedCountry { country: cc("FR") }));
-        assert_eq!(r.evaluate(ip("1.2.3.4"), None), Err(Denial::AclDeniedCountry { country: None }));
+        assert_eq!(r.evaluate(ip("1.2.3.4"), cc("FR")), Err(AclDenial::Country { country: cc("FR") }));
+        assert_eq!(r.evaluate(ip("1.2.3.4"), None), Err(AclDenial::Country { country: None }));
     }
 
     #[test]
@@ -291,22 +329,22 @@ mod tests {
             allow_countries: Some(vec!["US".parse().unwrap()]),
             deny_countries: vec!["US".parse().unwrap(), "RU".parse().unwrap()],
         };
-        assert_eq!(r.evaluate(ip("127.0.0.2"), cc("RU")), Err(Denial::AclDeniedIp));
-        assert_eq!(r.evaluate(ip("::ffff:127.0.0.2"), cc("CA")), Err(Denial::AclDeniedIp));
-        assert_eq!(r.evaluate(ip("127.0.0.1"), cc("US")), Err(Denial::AclDeniedCountry { country: cc("US") }));
-        assert_eq!(r.evaluate(ip("10.0.0.1"), cc("CA")), Err(Denial::AclDeniedIp));
-        assert_eq!(r.evaluate(ip("127.0.0.1"), cc("CA")), Err(Denial::AclDeniedCountry { country: cc("CA") }));
+        assert_eq!(r.evaluate(ip("127.0.0.2"), cc("RU")), Err(AclDenial::Ip));
+        assert_eq!(r.evaluate(ip("::ffff:127.0.0.2"), cc("CA")), Err(AclDenial::Ip));
+        assert_eq!(r.evaluate(ip("127.0.0.1"), cc("US")), Err(AclDenial::Country { country: cc("US") }));
+        assert_eq!(r.evaluate(ip("10.0.0.1"), cc("CA")), Err(AclDenial::Ip));
+        assert_eq!(r.evaluate(ip("127.0.0.1"), cc("CA")), Err(AclDenial::Country { country: cc("CA") }));
         let open = Rules { allow_countries: None, ..Rules::default() };
         assert_eq!(open.evaluate(ip("8.8.8.8"), None), Ok(()));
         let closed = Rules { allow_cidrs: Some(vec![]), allow_countries: None, ..Rules::default() };
-        assert_eq!(closed.evaluate(ip("8.8.8.8"), cc("US")), Err(Denial::AclDeniedIp));
+        assert_eq!(closed.evaluate(ip("8.8.8.8"), cc("US")), Err(AclDenial::Ip));
     }
 
     #[test]
     fn rules_are_per_operation() {
         let acl = Acl { put: Rules { deny_cidrs: cidrs(&["0.0.0.0/0"]), ..Rules::default() }, ..Acl::default() };
         assert_eq!(acl.evaluate(OperationKind::Get, ip("1.1.1.1"), cc("US")), Ok(()));
-        assert_eq!(acl.evaluate(OperationKind::Put, ip("1.1.1.1"), cc("US")), Err(Denial::AclDeniedIp));
+        assert_eq!(acl.evaluate(OperationKind::Put, ip("1.1.1.1"), cc("US")), Err(AclDenial::Ip));
         assert_eq!(acl.evaluate(OperationKind::ListPrefix, ip("1.1.1.1"), cc("US")), Ok(()));
     }
 

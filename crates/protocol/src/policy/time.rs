@@ -2,14 +2,59 @@
 //!
 //! A request is valid from `issued_at - skew` to `expires_at + skew`, and its declared lifetime
 //! (`expires_at - issued_at`) may not exceed the policy's maximum. The gatekeeper keeps a seen nonce
-//! until `expires_at + skew`, after which this check alone refuses the request.
+//! until `expires_at + skew`, after which this check alone refuses the request. A refusal is a
+//! [`TimeProblem`] with its stable code.
+//!
+//! This module must never read a clock (`now` is an argument) and never overflow: additions
+//! saturate at `u64::MAX` and subtractions at 0.
 
-use crate::error::{ConfigError, TimeProblem};
+use crate::config::ConfigError;
 
 /// The most a policy may allow for the lifetime of one request: one hour.
 pub const MAX_LIFETIME_CAP: u64 = 3600;
 /// The most a policy may allow for clock skew: ten minutes.
 pub const MAX_SKEW_CAP: u64 = 600;
+
+/// Why a request's validity window is refused.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeProblem {
+    /// `expires_at` is not after `issued_at`.
+    InvalidWindow,
+    /// The window is longer than the policy's maximum lifetime.
+    LifetimeTooLong,
+    /// `issued_at` is further in the future than the allowed clock skew.
+    NotYetValid,
+    /// `expires_at` plus the allowed clock skew has passed.
+    Expired,
+    /// (Co-signer only, [`crate::cosign`].) `issued_at` is further in the past than the allowed
+    /// clock skew: the request was not made just now.
+    Stale,
+}
+
+impl TimeProblem {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            TimeProblem::InvalidWindow => "invalid_time_window",
+            TimeProblem::LifetimeTooLong => "lifetime_too_long",
+            TimeProblem::NotYetValid => "not_yet_valid",
+            TimeProblem::Expired => "expired",
+            TimeProblem::Stale => "stale_request",
+        }
+    }
+
+    /// The message for people.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            TimeProblem::InvalidWindow => "request expires before it is issued",
+            TimeProblem::LifetimeTooLong => "request lifetime exceeds the maximum",
+            TimeProblem::NotYetValid => "request is not yet valid (check the clock)",
+            TimeProblem::Expired => "request has expired",
+            TimeProblem::Stale => "request was issued too long ago (check the clock)",
+        }
+    }
+}
 
 /// How long a request may live and how far clocks may disagree, in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

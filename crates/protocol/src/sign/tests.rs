@@ -1,8 +1,10 @@
 //! Each verification step refuses for its own cause, in order.
 
 use super::*;
-use crate::error::{KeyProblem, TimeProblem};
+use crate::codec::DecodeProblem;
 use crate::policy::acl::{Cidr, Rules};
+use crate::policy::object_key::{KeyPrefix, KeyProblem, ObjectKey};
+use crate::policy::time::TimeProblem;
 
 pub(crate) struct Fixture {
     pub vendor: SigningKey,
@@ -18,7 +20,7 @@ pub(crate) fn fixture() -> Fixture {
     let mut vendor_keys = Keyring::new();
     vendor_keys.insert(KeyId::new("vendor-1").unwrap(), vendor.verifying_key().as_bytes()).unwrap();
     let policy = VerifyPolicy {
-        gatekeeper_id: "acme-gk".into(),
+        gatekeeper_id: GatekeeperId::new("acme-gk").unwrap(),
         root: RootPrefix::new("tickets/").unwrap(),
         time: TimePolicy::default(),
         vendor_keys,
@@ -58,7 +60,13 @@ fn a_well_signed_request_verifies() {
     let auth = authorize(&f, &request(&f.session));
     let v = auth.verify(&f.policy, NOW).unwrap();
     assert_eq!(v.request().key, "tickets/42/screen.png");
+    assert_eq!(v.key(), &CheckedKey::Object(ObjectKey::parse("tickets/42/screen.png").unwrap()));
     assert_eq!(v.vendor_key_id().as_str(), "vendor-1");
+
+    let mut list = request(&f.session);
+    (list.operation, list.key) = (Operation::ListPrefix, "tickets/42/".into());
+    let v = authorize(&f, &list).verify(&f.policy, NOW).unwrap();
+    assert_eq!(v.key(), &CheckedKey::Prefix(KeyPrefix::parse("tickets/42/").unwrap()));
 }
 
 #[test]
@@ -172,7 +180,9 @@ fn acl_then_receipt_round_trip() {
 
     let gk_id = KeyId::new("gk-1").unwrap();
     let signed = grant.receipt(7, NOW + 1).sign(&f.gatekeeper, &gk_id);
-    let receipt = verify_receipt(&signed, &f.gatekeeper.verifying_key(), &auth.request).unwrap();
+    let verified = verify_receipt(&signed, &f.gatekeeper.verifying_key(), &auth.request).unwrap();
+    assert_eq!(verified.gatekeeper_key_id(), &gk_id);
+    let receipt = verified.receipt();
     assert_eq!((receipt.sequence(), receipt.decided_at()), (7, NOW + 1));
     assert_eq!(receipt.client_signature(), &auth.client_signature);
 

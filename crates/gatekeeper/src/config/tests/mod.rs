@@ -70,7 +70,7 @@ fn cc(s: &str) -> CountryCode {
 fn example_file_parses_with_its_documented_values() {
     let s = parse(EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.gatekeeper_id, "acme-gk");
-    assert_eq!(s.verify.gatekeeper_id, "acme-gk");
+    assert_eq!(s.verify.gatekeeper_id.as_str(), "acme-gk");
     assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(s.signing_key_id.as_str(), "gk-2026-01");
     assert_eq!(s.signing_key.to_bytes().as_slice(), hex::decode(SEED_HEX).unwrap().as_slice());
