@@ -33,7 +33,7 @@ pub enum ClientIpError {
 impl ClientIpError {
     /// The stable code, as sent to the client.
     pub fn code(&self) -> &'static str {
-        "bad_forwarded_for"
+        "malformed_forwarded_for"
     }
 }
 
@@ -152,6 +152,6 @@ mod tests {
         assert_eq!(resolve(ip("10.0.0.1"), &[&too_many], &t), Err(ClientIpError::TooManyHops));
         let split = [ok.as_str(), "10.0.0.3"];
         assert_eq!(resolve(ip("10.0.0.1"), &split, &t), Err(ClientIpError::TooManyHops));
-        assert_eq!(ClientIpError::Malformed.code(), "bad_forwarded_for");
+        assert_eq!(ClientIpError::Malformed.code(), "malformed_forwarded_for");
     }
 }
