@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use s3gk_protocol::policy::object_key::{check_syntax, KeyKind};
-use s3gk_protocol::{Denial, Operation};
+use s3gk_protocol::Denial;
 use serde::Deserialize;
 
 use crate::cosign::vendor_denied;
@@ -46,10 +46,13 @@ pub(crate) async fn audit(
         let msg = "expected ?prefix=tickets/NNNN/ and optionally &limit=1..1000";
         return VendorError::new(StatusCode::BAD_REQUEST, "malformed_query", msg).into_response();
     };
-    if let Err(p) = check_syntax(&query.prefix, KeyKind::Prefix) {
-        return VendorError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()).into_response();
-    }
-    if user.may(&Operation::ListPrefix, &query.prefix).is_err() {
+    let prefix = match check_syntax(&query.prefix, KeyKind::Prefix) {
+        Ok(prefix) => prefix,
+        Err(p) => {
+            return VendorError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()).into_response()
+        }
+    };
+    if !user.may(&prefix) {
         return vendor_denied().into_response();
     }
     let limit = query.limit.unwrap_or(100).clamp(1, 1000).to_string();

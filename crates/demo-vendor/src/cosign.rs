@@ -5,8 +5,8 @@
 //! `unsupported_version`), it names this stack's gatekeeper (403 `wrong_audience`), the key is
 //! well-formed (400 `key_*`), and its window is short and issued now by this server's clock (400
 //! `invalid_time_window` / `lifetime_too_long` / `not_yet_valid` / `stale_request`); then the
-//! user's own permission (403 `vendor_denied`). Only then is `PAE([label, vendor_key_id, request])`
-//! signed, over the exact bytes checked.
+//! user's own permission on the checked key, `CosignCandidate::key` (403 `vendor_denied`). Only
+//! then is `PAE([label, vendor_key_id, request])` signed, over the exact bytes checked.
 //!
 //! Nothing here may sign for a user without a session, sign bytes other than those checked, or
 //! sign a window that does not start now: a user removed tomorrow must hold nothing signed today
@@ -31,7 +31,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::session::not_logged_in;
-use crate::users::PermissionProblem;
 use crate::VendorState;
 
 /// The longest validity window the vendor co-signs, in seconds.
@@ -86,15 +85,9 @@ fn cosign_inner(
         VendorError::new(status, denial.code(), denial.to_string())
     })?;
     let request = candidate.request();
-    match user.may(&request.operation, &request.key) {
-        Ok(()) => {}
-        Err(PermissionProblem::Key(p)) => {
-            return Err(VendorError::new(StatusCode::BAD_REQUEST, p.code(), Denial::Key(p).to_string()))
-        }
-        Err(PermissionProblem::Denied) => {
-            tracing::info!(user = user.username, key = %request.key, "co-signature refused");
-            return Err(vendor_denied());
-        }
+    if !user.may(candidate.key()) {
+        tracing::info!(user = user.username, key = %request.key, "co-signature refused");
+        return Err(vendor_denied());
     }
     let signature = candidate.sign(&state.signer, &state.signer_key_id);
     tracing::info!(user = user.username, operation = request.operation.kind().name(), key = %request.key, "co-signed");

@@ -6,13 +6,12 @@
 //! | `alice` | `alice-demo` | `tickets/1001/`, `tickets/1002/` |
 //! | `bob` | `bob-demo` | `tickets/2001/` |
 //!
-//! The passwords are public demo values. Checks here must never match a prefix by plain string
-//! containment on a key that has not passed the protocol's key syntax check (so `..`, `//` and
-//! friends are refused first), and never accept a prefix outside the user's own.
+//! The passwords are public demo values. Checks here match a prefix by string containment, which is
+//! sound only on a key that passed the protocol's key syntax check (so `..`, `//` and friends are
+//! refused first): they take the checked [`CheckedKey`], never text, and must never accept a
+//! prefix outside the user's own.
 
-use s3gk_protocol::error::KeyProblem;
-use s3gk_protocol::policy::object_key::{check_syntax, KeyKind};
-use s3gk_protocol::Operation;
+use s3gk_protocol::policy::object_key::CheckedKey;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
@@ -33,15 +32,6 @@ pub const DEMO_USERS: &[DemoUser] = &[
     DemoUser { username: "alice", password: "alice-demo", prefixes: &["tickets/1001/", "tickets/1002/"] },
     DemoUser { username: "bob", password: "bob-demo", prefixes: &["tickets/2001/"] },
 ];
-
-/// Why the vendor will not co-sign.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PermissionProblem {
-    /// The key or prefix is not well-formed (the protocol's own key check).
-    Key(KeyProblem),
-    /// Well-formed, but not this user's.
-    Denied,
-}
 
 /// The user with this name and password. Every user's name and password are compared, in
 /// constant time, whatever the input, so timing reveals neither which names exist nor how much
@@ -67,29 +57,20 @@ pub(crate) fn by_name(username: &str) -> Option<&'static DemoUser> {
 }
 
 impl DemoUser {
-    /// Whether this user may perform `operation` on `key` (an object key for get and put, a
-    /// prefix for list_prefix).
-    pub(crate) fn may(&self, operation: &Operation, key: &str) -> Result<(), PermissionProblem> {
-        let kind = match operation {
-            Operation::Get | Operation::Put { .. } => KeyKind::Object,
-            Operation::ListPrefix => KeyKind::Prefix,
-            // An operation this vendor does not know is not one it allows.
-            _ => return Err(PermissionProblem::Denied),
-        };
-        check_syntax(key, kind).map_err(PermissionProblem::Key)?;
-        // Every granted prefix ends with '/', and the key has no empty or dot segments, so
+    /// Whether this user may read and write under `key`: an object key (get and put) or a prefix
+    /// (list_prefix), checked by the protocol (a co-signer gets it from
+    /// `CosignCandidate::key`).
+    pub(crate) fn may(&self, key: &CheckedKey) -> bool {
+        // Every granted prefix ends with '/', and a checked key has no empty or dot segments, so
         // `starts_with` is aligned to whole segments: tickets/1001/ does not cover tickets/10010/.
-        if self.prefixes.iter().any(|p| key.starts_with(p)) {
-            Ok(())
-        } else {
-            Err(PermissionProblem::Denied)
-        }
+        self.prefixes.iter().any(|p| key.as_str().starts_with(p))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use s3gk_protocol::policy::object_key::{check_syntax, KeyKind, KeyProblem};
 
     #[test]
     fn logins() {
@@ -101,27 +82,25 @@ mod tests {
         }
     }
 
+    /// Whether `user` may use `key` as `kind`: the key check first, as a co-signer does.
+    fn may(user: &DemoUser, key: &str, kind: KeyKind) -> Result<bool, KeyProblem> {
+        check_syntax(key, kind).map(|checked| user.may(&checked))
+    }
+
     #[test]
     fn permissions_are_segment_aligned_and_checked_after_syntax() {
         let alice = by_name("alice").unwrap();
-        let put = Operation::Put { content_length: 100, sha256: None, content_type: None };
-        assert_eq!(alice.may(&Operation::Get, "tickets/1001/a.png"), Ok(()));
-        assert_eq!(alice.may(&put, "tickets/1002/new.txt"), Ok(()));
-        assert_eq!(alice.may(&Operation::ListPrefix, "tickets/1001/"), Ok(()));
-        assert_eq!(alice.may(&Operation::ListPrefix, "tickets/1001/sub/"), Ok(()));
-        assert_eq!(alice.may(&Operation::ListPrefix, "tickets/"), Err(PermissionProblem::Denied));
-        assert_eq!(alice.may(&Operation::Get, "tickets/10010/a"), Err(PermissionProblem::Denied));
-        assert_eq!(alice.may(&Operation::Get, "tickets/2001/x"), Err(PermissionProblem::Denied));
-        assert_eq!(
-            alice.may(&Operation::Get, "tickets/1001/../2001/x"),
-            Err(PermissionProblem::Key(KeyProblem::DotSegment))
-        );
-        assert_eq!(
-            alice.may(&Operation::ListPrefix, "tickets/1001"),
-            Err(PermissionProblem::Key(KeyProblem::PrefixNotDirectory))
-        );
+        assert_eq!(may(alice, "tickets/1001/a.png", KeyKind::Object), Ok(true));
+        assert_eq!(may(alice, "tickets/1002/new.txt", KeyKind::Object), Ok(true));
+        assert_eq!(may(alice, "tickets/1001/", KeyKind::Prefix), Ok(true));
+        assert_eq!(may(alice, "tickets/1001/sub/", KeyKind::Prefix), Ok(true));
+        assert_eq!(may(alice, "tickets/", KeyKind::Prefix), Ok(false));
+        assert_eq!(may(alice, "tickets/10010/a", KeyKind::Object), Ok(false));
+        assert_eq!(may(alice, "tickets/2001/x", KeyKind::Object), Ok(false));
+        assert_eq!(may(alice, "tickets/1001/../2001/x", KeyKind::Object), Err(KeyProblem::DotSegment));
+        assert_eq!(may(alice, "tickets/1001", KeyKind::Prefix), Err(KeyProblem::PrefixNotDirectory));
         let bob = by_name("bob").unwrap();
-        assert_eq!(bob.may(&Operation::ListPrefix, "tickets/1001/"), Err(PermissionProblem::Denied));
-        assert_eq!(bob.may(&Operation::Get, "tickets/2001/ticket.json"), Ok(()));
+        assert_eq!(may(bob, "tickets/1001/", KeyKind::Prefix), Ok(false));
+        assert_eq!(may(bob, "tickets/2001/ticket.json", KeyKind::Object), Ok(true));
     }
 }
