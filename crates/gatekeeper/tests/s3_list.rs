@@ -85,6 +85,26 @@ async fn listing_follows_pages_and_stays_inside_the_prefix() {
 }
 
 #[tokio::test]
+async fn a_listed_key_that_fails_the_key_check_refuses_the_listing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = start(&dir).await;
+    let client = S3Client::new(settings(&s3, s3.secret_key())).unwrap();
+    put(&client, "case-5/ok.txt", b"fine").await;
+    assert_eq!(client.list_objects(&prefix("case-5/"), 10).await.unwrap().len(), 1);
+    // Stored around the gatekeeper (straight into the store's directory): names the protocol's key
+    // check refuses. Such a key is neither presigned nor given key material: the listing fails.
+    for (folder, name) in [("case-6", "a\\b.txt"), ("case-7", "a\u{7f}b.txt")] {
+        let stored = dir.path().join("s3").join(BUCKET).join(folder);
+        std::fs::create_dir_all(&stored).unwrap();
+        std::fs::write(stored.join("ok.txt"), b"fine").unwrap();
+        std::fs::write(stored.join(name), b"stray").unwrap();
+        let listed = client.list_objects(&prefix(&format!("{folder}/")), 10).await;
+        assert_eq!(listed, Err(S3Error::InvalidKey), "{name:?}");
+    }
+    s3.shutdown().await;
+}
+
+#[tokio::test]
 async fn object_exists_tells_present_from_absent() {
     let dir = tempfile::tempdir().unwrap();
     let s3 = start(&dir).await;
