@@ -18,9 +18,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use s3gk_gatekeeper::authorize::{authorize, AuthorizeRequest, Caller};
+use s3gk_gatekeeper::authorize::{authorize, Caller};
 use s3gk_protocol::sign::{Authorization, Keyring, VerifyPolicy};
 use s3gk_protocol::{GatekeeperId, Operation};
+use s3gk_wire::AuthorizeRequest;
 
 const CONNECTIONS: usize = 64;
 

@@ -10,7 +10,8 @@
 //! - [`authorize`]: the pipeline of checks, in the order `docs/protocol.md` fixes;
 //! - [`http`]: the HTTP API (`app(state) -> Router`, `serve_gatekeeper(listener, state, shutdown)`);
 //! - [`metrics`]: Prometheus counters and latency histogram;
-//! - [`service`]: assembling all of the above from [`config::Settings`]; [`keygen`]: new keys.
+//! - [`service`]: assembling all of the above from [`config::Settings`]; [`keygen`]: new keys;
+//! - [`clock`]: the one clock seam every part asks for the time.
 //!
 //! Built with the `lambda` feature, `lambda` runs the same router on AWS Lambda.
 
@@ -19,6 +20,7 @@
 pub mod audit;
 pub mod authorize;
 pub mod client_ip;
+pub mod clock;
 pub mod config;
 pub mod geo;
 pub mod http;

@@ -30,6 +30,7 @@ use s3gk_protocol::{KeyPrefix, ObjectKey};
 
 use self::address::{encode, BucketAddress};
 pub use self::error::S3Error;
+use crate::clock::{Clock, SystemClock};
 use crate::secret::Secret;
 
 /// Where the bucket is and how to sign for it. Amazon S3 and a local S3-compatible server differ
@@ -108,6 +109,8 @@ pub struct S3Client {
     identity: Identity,
     http: reqwest::Client,
     list_page_size: u16,
+    /// The time header-signed requests (listing, existence checks) are signed at.
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for S3Client {
@@ -139,7 +142,16 @@ impl S3Client {
             identity: credentials.into(),
             http,
             list_page_size: DEFAULT_LIST_PAGE_SIZE,
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// Signs header-signed requests at `clock`'s time (presigned ones take their time as an
+    /// argument).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Sets ListObjectsV2's page size (`max-keys`), clamped to 1..=1000. Tests use small pages.
@@ -242,7 +254,7 @@ impl S3Client {
     async fn send_signed(&self, method: reqwest::Method, url: &str) -> Result<reqwest::Response, S3Error> {
         let mut settings = signing_settings(SignatureLocation::Headers);
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        let params = self.signing_params(settings, SystemTime::now())?;
+        let params = self.signing_params(settings, self.clock.now())?;
         let body = SignableBody::Precomputed(EMPTY_SHA256.to_owned());
         let request =
             SignableRequest::new(method.as_str(), url, std::iter::empty(), body).map_err(|_| S3Error::Signing)?;

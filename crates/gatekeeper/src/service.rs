@@ -8,10 +8,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use crate::audit::{AuditError, AuditLog, AuditStore};
-use crate::authorize::{spent_nonce, unix_secs, Gatekeeper};
+use crate::authorize::{spent_nonce, Gatekeeper};
+use crate::clock::{unix_secs, Clock, SystemClock};
 use crate::config::Settings;
 use crate::geo::{Geo, GeoError};
 use crate::metrics::Metrics;
@@ -46,8 +46,15 @@ impl fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 /// Builds the shared state the HTTP layer serves (on the current Tokio runtime, where the shared
-/// replay cache's session runs; the audit log's writer and reader have threads of their own).
+/// replay cache's session runs; the audit log's writer and reader have threads of their own), on
+/// the system clock.
 pub async fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
+    start_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// [`start`], with every part of the service asking `clock` for the time.
+pub async fn start_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Arc<Gatekeeper>, StartError> {
+    settings.audit.clock = clock.clone();
     let geo = Geo::open(&settings.geo).map_err(StartError::Geo)?;
     let audit = AuditLog::connect(
         &settings.audit,
@@ -65,7 +72,7 @@ pub async fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
         }
         AuditStore::Sqlite => {
             let replay = ReplayCache::new();
-            let now = unix_secs(SystemTime::now());
+            let now = unix_secs(clock.now());
             let skew = settings.verify.time.max_skew();
             let used = audit.unexpired_nonces(now.saturating_sub(skew)).map_err(StartError::Audit)?;
             replay.warm(
@@ -76,6 +83,6 @@ pub async fn start(settings: Settings) -> Result<Arc<Gatekeeper>, StartError> {
             replay
         }
     };
-    let s3 = S3Client::new(settings.s3.clone()).map_err(StartError::S3)?;
-    Ok(Arc::new(Gatekeeper { settings, geo, replay, audit, s3, metrics: Metrics::default() }))
+    let s3 = S3Client::new(settings.s3.clone()).map_err(StartError::S3)?.with_clock(clock.clone());
+    Ok(Arc::new(Gatekeeper { settings, geo, replay, audit, s3, metrics: Metrics::default(), clock }))
 }

@@ -14,13 +14,13 @@ mod png;
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::time::SystemTime;
 
 use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore as _};
 use s3_gatekeeper_client::handshake::{self, upload_length, upload_plan, Access, PinnedKey};
 use s3_gatekeeper_client::native::{Cosigner, HttpTransport};
-use s3gk_gatekeeper::authorize::{unix_secs, Gatekeeper};
+use s3gk_gatekeeper::authorize::Gatekeeper;
+use s3gk_gatekeeper::clock::unix_secs;
 use s3gk_protocol::object::{self, DEFAULT_CHUNK_SIZE};
 use s3gk_protocol::{KeyId, KeyPrefix, Operation};
 use zeroize::Zeroizing;
@@ -115,7 +115,7 @@ impl Seeder<'_> {
             gatekeeper_id: GATEKEEPER_ID,
             pinned: &self.pinned,
             session: &session,
-            now: unix_secs(SystemTime::now()),
+            now: unix_secs(self.gk.clock.now()),
             max_lifetime: None,
             nonce,
         };

@@ -58,7 +58,7 @@ impl AuditLog {
         gatekeeper_id: String,
     ) -> Result<Self, AuditError> {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        let signer = CheckpointSigner { key: signer, key_id, gatekeeper_id };
+        let signer = CheckpointSigner { key: signer, key_id, gatekeeper_id, clock: settings.clock.clone() };
         let checkpoint_every = settings.checkpoint_every;
         let shared = stores::spawn("audit-writer", settings, Role::Writer, move |mut store, ready| async move {
             let shared = match checked_head(store.as_mut()).await {

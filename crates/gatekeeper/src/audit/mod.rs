@@ -21,6 +21,9 @@
 
 use core::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
 
 mod chain;
 mod json;
@@ -64,6 +67,9 @@ pub struct AuditSettings {
     /// SQLite will not lower the cap below the current size. `None`: no cap beyond SQLite's own.
     /// Used only with [`AuditStore::Sqlite`].
     pub max_db_pages: Option<u32>,
+    /// The time checkpoints are signed at (the service's clock seam). Sequence numbers never
+    /// depend on it.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Which database keeps the audit log.
@@ -89,6 +95,7 @@ impl AuditSettings {
             path: path.into(),
             checkpoint_every: Self::DEFAULT_CHECKPOINT_EVERY,
             max_db_pages: None,
+            clock: Arc::new(SystemClock),
         }
     }
 

@@ -12,9 +12,9 @@
 //! the store's write lock, and never stop answering: a failed batch answers every waiter with
 //! [`AuditError::Unavailable`] and the head is read again from the store.
 
+use crate::clock::{unix_millis, Clock};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{Signer, SigningKey};
 use s3gk_protocol::KeyId;
@@ -93,14 +93,14 @@ pub(super) struct CheckpointSigner {
     pub(super) key: Arc<SigningKey>,
     pub(super) key_id: KeyId,
     pub(super) gatekeeper_id: String,
+    /// The service's clock: a checkpoint's time, never its order.
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 impl CheckpointSigner {
     /// Signs a checkpoint of `head` at the current time.
     fn sign(&self, head: Head) -> Checkpoint {
-        let time_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let time_ms = unix_millis(self.clock.now());
         let message = checkpoint_message(&self.gatekeeper_id, head.0, &head.1, time_ms);
         Checkpoint {
             seq: head.0,

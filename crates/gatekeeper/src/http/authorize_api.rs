@@ -13,7 +13,7 @@
 //! never log a body.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -23,7 +23,12 @@ use axum::{Extension, Json};
 
 use super::guard::AuthorizeCall;
 use super::ApiError;
-use crate::authorize::{self, AuthorizeRequest, Gatekeeper};
+use s3gk_wire::{
+    AuthorizeRequest, Base64, Grant, GrantedDecision, KeyMaterial, ObjectGrant, PresignedMethod, ReceiptJson,
+    WriteKeyJson,
+};
+
+use crate::authorize::{self, Gatekeeper, Granted, KeyRelease};
 
 /// The only media type an authorize body may be declared as (parameters such as a charset are
 /// allowed).
@@ -103,7 +108,7 @@ async fn decide(gk: &Arc<Gatekeeper>, call: &AuthorizeCall, headers: &HeaderMap,
     call.hand_to_pipeline();
     let (task_gk, caller) = (gk.clone(), call.caller.clone());
     let pipeline = tokio::spawn(async move {
-        let decided = authorize::authorize(&task_gk, &caller, &request, SystemTime::now()).await;
+        let decided = authorize::authorize(&task_gk, &caller, &request, task_gk.clock.now()).await;
         match &decided {
             Ok(_) => task_gk.metrics.decision("granted", "granted"),
             Err(refusal) => task_gk.metrics.decision("denied", refusal.code()),
@@ -111,7 +116,7 @@ async fn decide(gk: &Arc<Gatekeeper>, call: &AuthorizeCall, headers: &HeaderMap,
         decided
     });
     match pipeline.await {
-        Ok(Ok(response)) => Json(response).into_response(),
+        Ok(Ok(granted)) => Json(wire_grant(gk, granted)).into_response(),
         Ok(Err(refusal)) => ApiError::from(&refusal).into_response(),
         Err(_) => {
             tracing::error!("the authorize pipeline task ended abnormally");
@@ -124,6 +129,60 @@ async fn decide(gk: &Arc<Gatekeeper>, call: &AuthorizeCall, headers: &HeaderMap,
 /// refused conflicting or malformed ones).
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The grant as the wire JSON (`docs/api.md`): receipt, and per object the presigned request and
+/// the key material released.
+fn wire_grant(gk: &Gatekeeper, granted: Granted) -> Grant {
+    let Granted { receipt, receipt_seq, objects } = granted;
+    let objects = objects
+        .into_iter()
+        .map(|o| {
+            let (key_material, write_key) = match o.release {
+                KeyRelease::Read(keys) => (
+                    keys.iter()
+                        .map(|k| KeyMaterial {
+                            master_key_id: k.master_key_id().to_string(),
+                            key: Base64::encode(k.as_bytes()),
+                        })
+                        .collect(),
+                    None,
+                ),
+                KeyRelease::Write(w) => (
+                    Vec::new(),
+                    Some(WriteKeyJson {
+                        master_key_id: w.master_key_id().to_string(),
+                        salt: Base64::encode(w.salt()),
+                        key: Base64::encode(w.as_bytes()),
+                    }),
+                ),
+            };
+            let method = if o.presigned.method == "PUT" { PresignedMethod::Put } else { PresignedMethod::Get };
+            ObjectGrant {
+                key: o.key.into(),
+                size: o.size,
+                sequence: o.sequence,
+                method,
+                url: o.presigned.url,
+                headers: o.presigned.headers,
+                expires_at: o.presigned.expires_at,
+                key_material,
+                write_key,
+            }
+        })
+        .collect();
+    Grant {
+        decision: GrantedDecision::Granted,
+        gatekeeper_id: gk.settings.gatekeeper_id.to_string(),
+        bucket: gk.settings.s3.bucket.clone(),
+        receipt: ReceiptJson {
+            bytes: Base64::encode(&receipt.bytes),
+            signature: Base64::encode(receipt.signature),
+            key_id: receipt.key_id.to_string(),
+            sequence: receipt_seq,
+        },
+        objects,
+    }
 }
 
 /// True if the request declares exactly one `Content-Type`, whose media type is `application/json`

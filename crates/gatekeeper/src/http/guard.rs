@@ -13,7 +13,6 @@
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -81,7 +80,7 @@ pub(super) async fn audit_refusal(gk: &Arc<Gatekeeper>, caller: Caller, code: &'
     gk.metrics.decision("denied", code);
     let task_gk = gk.clone();
     let task =
-        tokio::spawn(async move { authorize::refuse_unparsed(&task_gk, &caller, code, SystemTime::now()).await });
+        tokio::spawn(async move { authorize::refuse_unparsed(&task_gk, &caller, code, task_gk.clock.now()).await });
     if task.await.is_err() {
         tracing::error!(code, "the task auditing a refusal ended abnormally");
     }

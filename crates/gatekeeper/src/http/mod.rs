@@ -26,7 +26,7 @@ mod serve;
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -34,12 +34,12 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
+use s3gk_wire::{Base64, ErrorAnswer, Info, Limits, SigningKeyInfo};
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::authorize::{self, Gatekeeper, Refusal};
+use crate::authorize::{Gatekeeper, Refusal};
+use crate::clock::unix_secs;
 
 pub use headers::add_security_headers;
 pub use serve::{serve, serve_gatekeeper, ConnectionLimits};
@@ -78,8 +78,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
-        (self.status, body).into_response()
+        (self.status, Json(ErrorAnswer::new(self.code, self.message))).into_response()
     }
 }
 
@@ -127,27 +126,27 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this endpoint")
 }
 
-async fn info(State(gk): State<Arc<Gatekeeper>>) -> Json<serde_json::Value> {
+async fn info(State(gk): State<Arc<Gatekeeper>>) -> Json<Info> {
     let s = &gk.settings;
-    Json(json!({
-        "gatekeeper_id": s.gatekeeper_id,
-        "protocol_versions": [s3gk_protocol::PROTOCOL_VERSION],
-        "server_time": authorize::unix_secs(SystemTime::now()),
-        "signing_keys": [{
-            "key_id": s.signing_key_id.as_str(),
-            "public_key": B64.encode(s.signing_key.verifying_key().as_bytes()),
+    Json(Info {
+        gatekeeper_id: s.gatekeeper_id.to_string(),
+        protocol_versions: vec![s3gk_protocol::PROTOCOL_VERSION],
+        server_time: unix_secs(gk.clock.now()),
+        signing_keys: vec![SigningKeyInfo {
+            key_id: s.signing_key_id.to_string(),
+            public_key: Base64::encode(s.signing_key.verifying_key().as_bytes()),
         }],
         // New uploads are encrypted under this master key id; a client needs it to compute the
         // ciphertext length it binds into a put request (the id is not secret).
-        "upload_master_key_id": s.master_keys.first().map(|k| k.id().to_string()),
-        "limits": {
-            "max_lifetime_secs": s.verify.time.max_lifetime(),
-            "max_skew_secs": s.verify.time.max_skew(),
-            "max_body_bytes": s.limits.max_body_bytes,
-            "presign_expiry_secs": s.s3.presign_expiry_secs,
-            "max_list_objects": s.limits.max_list_objects,
+        upload_master_key_id: s.master_keys.first().map(|k| k.id().to_string()),
+        limits: Limits {
+            max_lifetime_secs: s.verify.time.max_lifetime(),
+            max_skew_secs: s.verify.time.max_skew(),
+            max_body_bytes: s.limits.max_body_bytes,
+            presign_expiry_secs: s.s3.presign_expiry_secs,
+            max_list_objects: s.limits.max_list_objects,
         },
-    }))
+    })
 }
 
 async fn metrics(State(gk): State<Arc<Gatekeeper>>) -> Response {

@@ -48,6 +48,8 @@ pub struct Options {
     pub request_timeout_ms: u64,
     /// Configure `[audit] admin_token` (without it the admin API answers 403 `admin_disabled`).
     pub admin_token: bool,
+    /// The service's clock (the system clock if None).
+    pub clock: Option<Arc<dyn s3gk_gatekeeper::clock::Clock>>,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             postgres: None,
             request_timeout_ms: 10_000,
             admin_token: true,
+            clock: None,
         }
     }
 }
@@ -173,7 +176,8 @@ checkpoint_every = 10
         _ => None,
     };
     let settings = Settings::from_toml_str(&toml, &env).unwrap_or_else(|e| panic!("test config: {e}"));
-    service::start(settings).await.unwrap_or_else(|e| panic!("start: {e}"))
+    let clock = opts.clock.clone().unwrap_or_else(|| Arc::new(s3gk_gatekeeper::clock::SystemClock));
+    service::start_with_clock(settings, clock).await.unwrap_or_else(|e| panic!("start: {e}"))
 }
 
 pub fn seed(n: u8) -> [u8; 32] {
