@@ -66,6 +66,7 @@ fuzz_smoke() {
 
 step "setup" bash scripts/setup.sh
 step "no committed symbolic links" no_symlinks
+step "no import cycles between modules" python3 scripts/check-import-cycles.py src crates/*/src
 step "rustfmt" cargo fmt --all --check
 step "clippy" cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 step "protocol builds for wasm32" cargo build --quiet -p s3gk-protocol --target wasm32-unknown-unknown

@@ -105,9 +105,6 @@ mod tests {
             if let Ok(decoded) = VerifyingKey::from_bytes(&key) {
                 assert_ne!(decoded.to_edwards().compress().to_bytes(), key);
             }
-            let mut ring = crate::sign::Keyring::new();
-            let id = KeyId::new("vendor-1").unwrap();
-            assert!(ring.insert(id, &key).is_err(), "a vendor key from configuration");
         }
         // The eight points of small order, canonically encoded (docs/protocol.md section 2 lists
         // them for implementers), and the y = p + 1 encoding of the identity.

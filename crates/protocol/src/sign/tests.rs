@@ -225,3 +225,18 @@ fn receipt_decoding_is_total() {
     long.push(0);
     assert_eq!(Receipt::decode(&long).unwrap_err().problem(), DecodeProblem::TrailingBytes);
 }
+
+#[test]
+fn configured_vendor_keys_with_x_zero_and_the_sign_bit_are_refused() {
+    // (0, 1) and (0, -1) encoded with the sign bit set: non-canonical (RFC 8032 5.1.3) and of
+    // small order, so a keyring built from configuration refuses them.
+    let mut identity_signed = [0u8; 32];
+    identity_signed[0] = 1;
+    identity_signed[31] = 0x80;
+    let mut minus_one_signed = [0xffu8; 32];
+    minus_one_signed[0] = 0xec;
+    for key in [identity_signed, minus_one_signed] {
+        let mut ring = Keyring::new();
+        assert!(ring.insert(KeyId::new("vendor-1").unwrap(), &key).is_err(), "{key:02x?}");
+    }
+}
