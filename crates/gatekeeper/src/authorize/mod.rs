@@ -3,8 +3,8 @@
 //! 1–6 decode, audience, key, time window, vendor and client signatures ([`Authorization::verify`]);
 //! 7 the nonce, spent from here on whatever is decided next; 8 client IP; 9 ACL
 //! ([`VerifiedRequest::check_acl`]); 10 durable audit append; 11 the signed receipt, presigned URLs
-//! and key material ([`answer`]). Every decision, granted or denied, is appended to the audit log
-//! ([`entries`]). A grant is answered only after its entries are durable; if they cannot be written
+//! and key material (`answer.rs`). Every decision, granted or denied, is appended to the audit log
+//! (`entries.rs`). A grant is answered only after its entries are durable; if they cannot be written
 //! the request is refused (fail closed). [`authorize`] returns the service's own [`Granted`] or a
 //! [`Refusal`]: the HTTP edge turns them into JSON. Nothing here logs a key, a signature or a
 //! presigned URL.
