@@ -25,40 +25,16 @@ wasm_target="${S3GK_BENCH_WASM_TARGET_DIR:-$HOME/.cache/s3gk-wasm-bench-target}"
 CARGO_TARGET_DIR="$native_target" cargo build --quiet --profile bench -p s3gk-devstack
 devstack="$native_target/release/devstack"
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+source scripts/stacks.sh
+stacks_init
 # A free loopback port for the benchmark page (the stack must know its origin before it exists).
-page_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+page_port="$(free_port)"
 origin="http://127.0.0.1:$page_port"
-
-# The stack runs in this shell's background, so cleanup knows its pid.
-"$devstack" --data "$work/stack" --port-base 0 --cors-origin "$origin" --json \
-    --geo-db "$PWD/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" \
-    > "$work/stack.json" 2> "$work/stack.log" &
-pids+=("$!")
-for _ in $(seq 1 600); do
-    [ -s "$work/stack.json" ] && break
-    if ! kill -0 "${pids[0]}" 2>/dev/null; then break; fi
-    sleep 0.1
-done
-if [ ! -s "$work/stack.json" ]; then
-    echo "the dev stack did not start:" >&2
-    cat "$work/stack.log" >&2
-    exit 1
-fi
-S3GK_DEVSTACK_JSON="$(head -n 1 "$work/stack.json")"
+start_stack stack "$devstack" --cors-origin "$origin" \
+    --geo-db "$PWD/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb"
+S3GK_DEVSTACK_JSON="$(stack_json stack)"
 S3GK_BENCH_MASTER_KEY="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["master_key"])' \
-    "$work/stack/keys.json")"
+    "$stacks_work/stack/keys.json")"
 export S3GK_DEVSTACK_JSON S3GK_BENCH_MASTER_KEY
 
 machine() {
@@ -76,9 +52,9 @@ export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 # Build first, so the machine's load below is the run's, not the compiler's.
 cargo bench --quiet --target wasm32-unknown-unknown --features test-hooks --bench browser_stack --no-run
 before="$(machine)"
-cargo bench --target wasm32-unknown-unknown --features test-hooks --bench browser_stack 2>&1 | tee "$work/bench.log"
+cargo bench --target wasm32-unknown-unknown --features test-hooks --bench browser_stack 2>&1 | tee "$stacks_work/bench.log"
 
 # The figures again, as one block: the benchmark's lines are the ones after its first heading.
 printf '\n==== s3-gatekeeper browser benchmark (%s) ====\n' "$(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%s (before)\n%s (after)\n' "$before" "$(machine)"
-sed -n '/^64 MiB object/,/^    (fetch + decrypt)/p' "$work/bench.log"
+sed -n '/^64 MiB object/,/^    (fetch + decrypt)/p' "$stacks_work/bench.log"

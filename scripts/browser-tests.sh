@@ -19,48 +19,15 @@ ensure_browser
 native_target="${CARGO_TARGET_DIR:-$HOME/.cache/s3gk-target}"
 CARGO_TARGET_DIR="$native_target" cargo build --quiet -p s3gk-devstack
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
+source scripts/stacks.sh
+stacks_init
 # A free loopback port for the test page (the stacks must know its origin before it exists).
-page_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+page_port="$(free_port)"
 origin="http://127.0.0.1:$page_port"
-
-# Starts a dev stack in the background (in this shell, so cleanup knows its pid).
-start_stack() {
-    local name="$1"
-    shift
-    "$native_target/debug/devstack" --data "$work/$name" --port-base 0 --cors-origin "$origin" --json "$@" \
-        > "$work/$name.json" 2> "$work/$name.log" &
-    pids+=("$!")
-}
-
-# Prints a stack's JSON line once it is up.
-stack_line() {
-    local name="$1" _
-    for _ in $(seq 1 600); do
-        if [ -s "$work/$name.json" ]; then
-            head -n 1 "$work/$name.json"
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "dev stack $name did not start:" >&2
-    cat "$work/$name.log" >&2
-    return 1
-}
-
-start_stack allow
-start_stack deny --deny-local
-S3GK_DEVSTACK_JSON="$(stack_line allow)"
-S3GK_DEVSTACK_DENY_JSON="$(stack_line deny)"
+start_stack allow "$native_target/debug/devstack" --cors-origin "$origin"
+start_stack deny "$native_target/debug/devstack" --cors-origin "$origin" --deny-local
+S3GK_DEVSTACK_JSON="$(stack_json allow)"
+S3GK_DEVSTACK_DENY_JSON="$(stack_json deny)"
 export S3GK_DEVSTACK_JSON S3GK_DEVSTACK_DENY_JSON
 
 export CARGO_TARGET_DIR="$S3GK_WASM_TARGET_DIR"
