@@ -7,8 +7,6 @@
 //! This module never writes a file, never logs, and returns the text in a [`Zeroizing`] string so
 //! the secret is wiped once printed.
 
-use core::fmt::Write as _;
-
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::{CryptoRngCore, OsRng};
 use s3gk_protocol::{ConfigError, KeyId};
@@ -61,60 +59,66 @@ fn public_hex(seed: &[u8; 32]) -> String {
     hex::encode(SigningKey::from_bytes(seed).verifying_key().as_bytes())
 }
 
-// `write!` into a `String` cannot fail; the results are ignored on purpose.
-
-fn gatekeeper_text(id: &KeyId, seed: &[u8; 32]) -> Zeroizing<String> {
-    let var = "GK_SIGNING_KEY";
+/// Text made of `lines`, each ended by a newline, in a string that is wiped when dropped.
+fn text(lines: &[&str]) -> Zeroizing<String> {
     let mut t = Zeroizing::new(String::new());
-    let _ = writeln!(t, "# Gatekeeper signing key {id} (Ed25519).");
-    let _ = writeln!(t, "#");
-    let _ =
-        writeln!(t, "# SECRET - the seed. Give it only to the gatekeeper: an environment variable from your secret");
-    let _ = writeln!(
-        t,
-        "# store, or a file readable by the gatekeeper alone (mode 0600). Never put it in gatekeeper.toml."
-    );
-    let _ = writeln!(t, "{var}={}", hex::encode(seed));
-    let _ = writeln!(t, "#");
-    let _ = writeln!(t, "# In gatekeeper.toml:");
-    let _ = writeln!(t, "#   signing_key = \"env:{var}\"    (or \"file:/path/to/seed\")");
-    let _ = writeln!(t, "#   signing_key_id = \"{id}\"");
-    let _ = writeln!(t, "#");
-    let _ = writeln!(t, "# PUBLIC - not secret. Pin it in the client configuration (the gatekeeper public key).");
-    let _ = writeln!(t, "public_key = \"{}\"", public_hex(seed));
+    for line in lines {
+        t.push_str(line);
+        t.push('\n');
+    }
     t
 }
 
+fn gatekeeper_text(id: &KeyId, seed: &[u8; 32]) -> Zeroizing<String> {
+    let var = "GK_SIGNING_KEY";
+    let secret = Zeroizing::new(format!("{var}={}", hex::encode(seed)));
+    text(&[
+        &format!("# Gatekeeper signing key {id} (Ed25519)."),
+        "#",
+        "# SECRET - the seed. Give it only to the gatekeeper: an environment variable from your secret",
+        "# store, or a file readable by the gatekeeper alone (mode 0600). Never put it in gatekeeper.toml.",
+        &secret,
+        "#",
+        "# In gatekeeper.toml:",
+        &format!("#   signing_key = \"env:{var}\"    (or \"file:/path/to/seed\")"),
+        &format!("#   signing_key_id = \"{id}\""),
+        "#",
+        "# PUBLIC - not secret. Pin it in the client configuration (the gatekeeper public key).",
+        &format!("public_key = \"{}\"", public_hex(seed)),
+    ])
+}
+
 fn vendor_text(id: &KeyId, seed: &[u8; 32]) -> Zeroizing<String> {
-    let var = "VENDOR_SIGNING_KEY";
-    let mut t = Zeroizing::new(String::new());
-    let _ = writeln!(t, "# Vendor co-signing key {id} (Ed25519).");
-    let _ = writeln!(t, "#");
-    let _ = writeln!(t, "# SECRET - the seed. It belongs to the vendor's co-sign service only; the customer's");
-    let _ = writeln!(t, "# gatekeeper never needs it. Keep it in the vendor's secret store.");
-    let _ = writeln!(t, "{var}={}", hex::encode(seed));
-    let _ = writeln!(t, "#");
-    let _ = writeln!(t, "# PUBLIC - not secret. The customer adds it to gatekeeper.toml:");
-    let _ = writeln!(t, "[[vendor_keys]]");
-    let _ = writeln!(t, "id = \"{id}\"");
-    let _ = writeln!(t, "public_key = \"{}\"", public_hex(seed));
-    t
+    let secret = Zeroizing::new(format!("VENDOR_SIGNING_KEY={}", hex::encode(seed)));
+    text(&[
+        &format!("# Vendor co-signing key {id} (Ed25519)."),
+        "#",
+        "# SECRET - the seed. It belongs to the vendor's co-sign service only; the customer's",
+        "# gatekeeper never needs it. Keep it in the vendor's secret store.",
+        &secret,
+        "#",
+        "# PUBLIC - not secret. The customer adds it to gatekeeper.toml:",
+        "[[vendor_keys]]",
+        &format!("id = \"{id}\""),
+        &format!("public_key = \"{}\"", public_hex(seed)),
+    ])
 }
 
 fn master_text(id: &KeyId, key: &[u8; 32]) -> Zeroizing<String> {
     let var = env_name("GK_MASTER_KEY", id);
-    let mut t = Zeroizing::new(String::new());
-    let _ = writeln!(t, "# Master data key {id} (32 bytes).");
-    let _ = writeln!(t, "#");
-    let _ = writeln!(t, "# SECRET - give it only to the gatekeeper, like the signing key. Back it up: objects");
-    let _ = writeln!(t, "# encrypted under it cannot be read without it. Keep it configured after rotating.");
-    let _ = writeln!(t, "{var}={}", hex::encode(key));
-    let _ = writeln!(t, "#");
-    let _ = writeln!(t, "# In gatekeeper.toml (the first [[master_keys]] entry encrypts new uploads):");
-    let _ = writeln!(t, "#   [[master_keys]]");
-    let _ = writeln!(t, "#   id = \"{id}\"");
-    let _ = writeln!(t, "#   key = \"env:{var}\"    (or \"file:/path/to/key\")");
-    t
+    let secret = Zeroizing::new(format!("{var}={}", hex::encode(key)));
+    text(&[
+        &format!("# Master data key {id} (32 bytes)."),
+        "#",
+        "# SECRET - give it only to the gatekeeper, like the signing key. Back it up: objects",
+        "# encrypted under it cannot be read without it. Keep it configured after rotating.",
+        &secret,
+        "#",
+        "# In gatekeeper.toml (the first [[master_keys]] entry encrypts new uploads):",
+        "#   [[master_keys]]",
+        &format!("#   id = \"{id}\""),
+        &format!("#   key = \"env:{var}\"    (or \"file:/path/to/key\")"),
+    ])
 }
 
 #[cfg(test)]
