@@ -9,7 +9,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde::Deserialize;
 
-use s3gk_protocol::keys::parse_public_key;
 use s3gk_protocol::{GatekeeperId, KeyId};
 
 use crate::error::ClientError;
@@ -78,17 +77,19 @@ impl Settings {
             .ok()
             .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
             .ok_or_else(|| invalid("gatekeeperPublicKey must be the base64 of 32 bytes".into()))?;
-        let key = parse_public_key(&key)
-            .ok_or_else(|| invalid("gatekeeperPublicKey is not a valid Ed25519 public key".into()))?;
         let key_id = KeyId::new(&config.gatekeeper_key_id)
             .map_err(|_| invalid("gatekeeperKeyId must be 1-64 characters of A-Z a-z 0-9 . _ -".into()))?;
+        // Byte-level checks only (section 2.1: canonical, not of small order), so the browser
+        // build carries no curve arithmetic; a key that is no curve point verifies nothing.
+        let pinned = PinnedKey::new(key, key_id)
+            .ok_or_else(|| invalid("gatekeeperPublicKey is not a valid Ed25519 public key".into()))?;
         let credentials = match config.credentials.as_deref() {
             None | Some("same-origin") => Credentials::SameOrigin,
             Some("include") => Credentials::Include,
             Some("omit") => Credentials::Omit,
             Some(_) => return Err(invalid("credentials must be \"include\", \"same-origin\" or \"omit\"".into())),
         };
-        Ok(Self { gatekeeper_url, gatekeeper_id, pinned: PinnedKey { key, key_id }, cosign_url, credentials })
+        Ok(Self { gatekeeper_url, gatekeeper_id, pinned, cosign_url, credentials })
     }
 }
 

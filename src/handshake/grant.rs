@@ -1,14 +1,18 @@
 //! A gatekeeper's grant, checked: the receipt under the pinned key and for the exact bytes sent,
 //! then every object against the request (key, method, key material of the right kind).
 //!
-//! [`verify_grant`] is the only constructor of a [`VerifiedGrant`]. This module must never use a
-//! URL or a key from an answer whose receipt did not verify.
+//! [`GrantCheck::finish`] is the only constructor of a [`VerifiedGrant`]: [`GrantCheck::new`]
+//! runs every check that needs no signature verifier (the key id, the strict pre-checks of
+//! section 2.1 on the pinned key and the signature), the caller's verifier answers for the
+//! signature (WebCrypto in the browser), and `finish` decodes the receipt, compares the request
+//! and checks the objects. [`verify_grant`] does all three with `verify_strict`. This module must
+//! never use a URL or a key from an answer whose receipt did not verify.
 
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use s3gk_protocol::object::{ObjectKeyMaterial, WriteKey, SALT_LEN};
-use s3gk_protocol::sign::{verify_receipt, SignedReceipt, VerifiedReceipt};
+use s3gk_protocol::sign::{receipt_signed_bytes, PendingReceipt, SignedReceipt, VerifiedReceipt};
 use s3gk_protocol::{AccessRequest, KeyId, Operation, ReceiptError};
 use s3gk_wire::{Grant, ObjectGrant, PresignedMethod};
 
@@ -102,26 +106,67 @@ impl VerifiedGrant {
     }
 }
 
-/// Checks the receipt (section 4.3: signature under the pinned key, decoding, the request bytes
-/// sent), then that the objects are what was asked for.
-pub fn verify_grant(answer: Grant, pinned: &PinnedKey, prepared: &Prepared) -> Result<VerifiedGrant, ClientError> {
-    let bad_signature = ClientError::Receipt(ReceiptError::BadSignature);
-    let wire = &answer.receipt;
-    let key_id = KeyId::new(&wire.key_id).map_err(|_| bad_signature.clone())?;
-    if pinned.key_id != key_id {
-        return Err(bad_signature);
-    }
-    let signature = wire.signature.decode_array::<64>().ok_or(bad_signature.clone())?;
-    let bytes = wire.bytes.decode().ok_or(bad_signature)?;
-    let signed = SignedReceipt { bytes, key_id, signature };
-    let receipt = verify_receipt(&signed, &pinned.key, &prepared.bytes)?;
+/// A gatekeeper answer whose receipt signature is still to be verified.
+#[derive(Debug)]
+pub struct GrantCheck<'a> {
+    answer: Grant,
+    signed: SignedReceipt,
+    message: Vec<u8>,
+    pinned: &'a PinnedKey,
+    prepared: &'a Prepared,
+}
 
-    let request = &prepared.request;
-    let objects = answer.objects.into_iter().map(|o| granted_object(o, request)).collect::<Result<Vec<_>, _>>()?;
-    if request.operation != Operation::ListPrefix && objects.len() != 1 {
-        return Err(ClientError::BadResponse(Party::Gatekeeper, "a grant for one object must list exactly one"));
+impl<'a> GrantCheck<'a> {
+    /// Section 4.3 up to the signature: the key id must be the pinned one, the receipt and
+    /// signature must decode, and the pinned key and the signature must pass the strict
+    /// pre-checks (all `bad_receipt_signature`).
+    pub fn new(answer: Grant, pinned: &'a PinnedKey, prepared: &'a Prepared) -> Result<Self, ClientError> {
+        let bad_signature = ClientError::Receipt(ReceiptError::BadSignature);
+        let wire = &answer.receipt;
+        let key_id = KeyId::new(&wire.key_id).map_err(|_| bad_signature.clone())?;
+        if pinned.key_id != key_id {
+            return Err(bad_signature);
+        }
+        let signature = wire.signature.decode_array::<64>().ok_or(bad_signature.clone())?;
+        let bytes = wire.bytes.decode().ok_or(bad_signature)?;
+        let signed = SignedReceipt { bytes, key_id, signature };
+        PendingReceipt::new(&signed, &pinned.key)?;
+        let message = receipt_signed_bytes(&signed.key_id, &signed.bytes);
+        Ok(Self { answer, signed, message, pinned, prepared })
     }
-    Ok(VerifiedGrant { receipt: ReceiptSummary::of(&receipt, request), objects })
+
+    /// The bytes the receipt signature must verify over, under the pinned key.
+    pub fn message(&self) -> &[u8] {
+        &self.message
+    }
+
+    /// The receipt signature.
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signed.signature
+    }
+
+    /// With the verifier's answer for [`Self::signature`] over [`Self::message`]: the receipt
+    /// decoded and compared with the request sent (section 4.3), then the objects checked against
+    /// the request.
+    pub fn finish(self, signature_valid: bool) -> Result<VerifiedGrant, ClientError> {
+        let receipt =
+            PendingReceipt::new(&self.signed, &self.pinned.key)?.finish(signature_valid, &self.prepared.bytes)?;
+        let request = &self.prepared.request;
+        let objects =
+            self.answer.objects.into_iter().map(|o| granted_object(o, request)).collect::<Result<Vec<_>, _>>()?;
+        if request.operation != Operation::ListPrefix && objects.len() != 1 {
+            return Err(ClientError::BadResponse(Party::Gatekeeper, "a grant for one object must list exactly one"));
+        }
+        Ok(VerifiedGrant { receipt: ReceiptSummary::of(&receipt, request), objects })
+    }
+}
+
+/// Checks the receipt (section 4.3: signature under the pinned key with `verify_strict`,
+/// decoding, the request bytes sent), then that the objects are what was asked for.
+pub fn verify_grant(answer: Grant, pinned: &PinnedKey, prepared: &Prepared) -> Result<VerifiedGrant, ClientError> {
+    let check = GrantCheck::new(answer, pinned, prepared)?;
+    let valid = super::strict_verify(&pinned.key, check.message(), check.signature());
+    check.finish(valid)
 }
 
 /// Checks one object of a grant against the request.

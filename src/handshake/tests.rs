@@ -19,6 +19,10 @@ fn session() -> SigningKey {
     SigningKey::from_bytes(&[1; 32])
 }
 
+fn session_key() -> [u8; 32] {
+    session().verifying_key().to_bytes()
+}
+
 fn vendor() -> (SigningKey, KeyId) {
     (SigningKey::from_bytes(&[2; 32]), KeyId::new("vendor-1").expect("valid id"))
 }
@@ -28,11 +32,11 @@ fn gatekeeper() -> (SigningKey, KeyId) {
 }
 
 fn pinned() -> PinnedKey {
-    PinnedKey { key: gatekeeper().0.verifying_key(), key_id: gatekeeper().1 }
+    PinnedKey { key: gatekeeper().0.verifying_key().to_bytes(), key_id: gatekeeper().1 }
 }
 
 fn prepared(operation: Operation, key: &str) -> Prepared {
-    prepare("acme-gk", operation, key, NOW, Some(300), [9; 16], &session()).expect("prepares")
+    prepare("acme-gk", operation, key, NOW, Some(300), [9; 16], &session_key()).expect("prepares")
 }
 
 /// What the vendor answers for `prepared`.
@@ -115,14 +119,15 @@ fn requests_are_built_from_the_corrected_clock() {
     assert_eq!((p.request.issued_at, p.request.expires_at), (NOW, NOW + REQUEST_LIFETIME_SECS));
     assert_eq!(p.request.session_key, session().verifying_key().to_bytes());
     assert_eq!(AccessRequest::decode(&p.bytes).expect("decodes"), p.request);
-    let short = prepare("acme-gk", Operation::Get, "k", NOW, Some(30), [0; 16], &session()).expect("prepares");
+    let short = prepare("acme-gk", Operation::Get, "k", NOW, Some(30), [0; 16], &session_key()).expect("prepares");
     assert_eq!(short.request.expires_at, NOW + 30);
 }
 
 #[test]
 fn bad_keys_are_refused_before_anyone_is_asked() {
-    let code =
-        |op, key| prepare("g", op, key, NOW, None, [0; 16], &session()).map(|_| ()).expect_err(key).code().to_owned();
+    let code = |op, key| {
+        prepare("g", op, key, NOW, None, [0; 16], &session_key()).map(|_| ()).expect_err(key).code().to_owned()
+    };
     assert_eq!(code(Operation::Get, "a/../b"), "key_dot_segment");
     assert_eq!(code(Operation::Get, "/a"), "key_leading_slash");
     assert_eq!(code(Operation::Get, "a/"), "key_empty_segment");
@@ -170,7 +175,7 @@ fn a_receipt_for_another_request_is_refused() {
     let p = prepared(Operation::Get, "k");
     let body = authorize_body(&p, &cosign(&p), &session()).expect("signs");
     let answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", PresignedMethod::Get)]);
-    let other = prepare("acme-gk", Operation::Get, "k", NOW, None, [8; 16], &session()).expect("prepares");
+    let other = prepare("acme-gk", Operation::Get, "k", NOW, None, [8; 16], &session_key()).expect("prepares");
     assert_eq!(verify_grant(answer, &pinned(), &other).expect_err("other request").code(), "receipt_mismatch");
 }
 
@@ -259,4 +264,26 @@ fn uploads_past_the_format_or_s3_limits_are_too_large() {
     let id = KeyId::new("mk-1").expect("id");
     let code = upload_length(usize::MAX, &id).expect_err("too large").code().to_owned();
     assert_eq!(code, "object_too_large");
+}
+
+#[test]
+fn a_receipt_is_checked_strictly_around_any_verifier() {
+    let p = prepared(Operation::Get, "k");
+    let body = authorize_body(&p, &cosign(&p), &session()).expect("signs");
+    let answer = || gatekeeper_answer(&body, &gatekeeper().0, vec![object("k", PresignedMethod::Get)]);
+    let pinned = pinned();
+    // The verifier's "no" is final, and its "yes" is asked for only after the pre-checks.
+    let check = GrantCheck::new(answer(), &pinned, &p).expect("passes the pre-checks");
+    assert!(strict_verify(&pinned.key, check.message(), check.signature()));
+    assert_eq!(check.finish(false).expect_err("verifier said no").code(), "bad_receipt_signature");
+    let mut oversized_s = answer();
+    let mut signature = oversized_s.receipt.signature.decode_array::<64>().expect("64 bytes");
+    signature[63] |= 0xf0; // S >= L
+    oversized_s.receipt.signature = Base64::encode(signature);
+    assert_eq!(GrantCheck::new(oversized_s, &pinned, &p).expect_err("S + L").code(), "bad_receipt_signature");
+    // Weak keys cannot be pinned at all.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    assert!(PinnedKey::new(identity, gatekeeper().1).is_none());
+    assert!(PinnedKey::new(pinned.key, gatekeeper().1).is_some());
 }

@@ -255,7 +255,10 @@ async fn stop_gatekeeper(gk: &Gatekeeper, server: Server) {
 
 async fn seed_with(gk: &Gatekeeper, server: &Server, vendor_key: &SigningKey) -> Result<SeedReport, SeedError> {
     // Pinned from the stack's own configuration, as a client's configuration would pin it.
-    let pinned = PinnedKey { key: gk.settings.signing_key.verifying_key(), key_id: gk.settings.signing_key_id.clone() };
+    let pinned = PinnedKey {
+        key: gk.settings.signing_key.verifying_key().to_bytes(),
+        key_id: gk.settings.signing_key_id.clone(),
+    };
     Seeder { gk, gatekeeper_url: server.url(), pinned, vendor_key }.run().await
 }
 

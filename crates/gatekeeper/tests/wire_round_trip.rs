@@ -23,7 +23,7 @@ fn round_trip<T: DeserializeOwned + Serialize>(json: &Value) -> T {
 }
 
 fn pinned(stack: &Stack) -> PinnedKey {
-    PinnedKey { key: stack.gatekeeper_key.verifying_key(), key_id: KeyId::new("gk-test-1").unwrap() }
+    PinnedKey { key: stack.gatekeeper_key.verifying_key().to_bytes(), key_id: KeyId::new("gk-test-1").unwrap() }
 }
 
 #[tokio::test]

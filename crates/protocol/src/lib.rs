@@ -6,6 +6,7 @@
 //! - [`config`]: [`ConfigError`], why a configuration value is refused;
 //! - [`codec`]: the byte cursor, PAE, and [`DecodeError`] naming the field that failed;
 //! - [`keys`]: key ids, public-key admission and strict verification;
+//! - [`strict`]: the byte-level checks that make a lenient Ed25519 verifier (WebCrypto) strict;
 //! - [`audience`]: the gatekeeper id, checked as [`GatekeeperId`];
 //! - [`policy`]: pure checks for object key syntax (producing [`ObjectKey`] and [`KeyPrefix`]),
 //!   the time window and the IP/country ACL;
@@ -38,6 +39,7 @@ pub mod object;
 pub mod policy;
 pub mod request;
 pub mod sign;
+pub mod strict;
 
 pub use audience::GatekeeperId;
 pub use codec::{DecodeError, PROTOCOL_VERSION};

@@ -35,8 +35,8 @@ mod receipt;
 
 pub use denial::Denial;
 pub use receipt::{
-    receipt_signed_bytes, verify_receipt, Receipt, ReceiptError, SignedReceipt, VerifiedReceipt, RECEIPT_DOMAIN,
-    RECEIPT_LABEL,
+    receipt_signed_bytes, verify_receipt, PendingReceipt, Receipt, ReceiptError, SignedReceipt, VerifiedReceipt,
+    RECEIPT_DOMAIN, RECEIPT_LABEL,
 };
 
 /// Label of the vendor's signature.

@@ -16,6 +16,7 @@ use crate::codec::{pae, DecodeError, DecodeProblem, Field, Reader, Writer, PROTO
 use crate::keys::{parse_public_key, verify_signature, KeyId, MAX_KEY_ID_LEN};
 use crate::policy::acl::normalize_ip;
 use crate::request::MAX_REQUEST_LEN;
+use crate::strict::precheck;
 
 /// Label of the gatekeeper's receipt signature.
 pub const RECEIPT_LABEL: &[u8] = b"s3-gatekeeper/v1 receipt-signature";
@@ -223,19 +224,73 @@ impl VerifiedReceipt {
 }
 
 /// The client's check of a receipt: signed by the pinned gatekeeper key, and for the request the
-/// client sent (`sent_request`, the exact bytes).
+/// client sent (`sent_request`, the exact bytes). Strict verification here; a client whose verifier
+/// lives elsewhere (WebCrypto) goes through [`PendingReceipt`], which runs the same checks around it.
 pub fn verify_receipt(
     signed: &SignedReceipt,
     pinned_key: &VerifyingKey,
     sent_request: &[u8],
 ) -> Result<VerifiedReceipt, ReceiptError> {
-    let pinned = parse_public_key(pinned_key.as_bytes()).ok_or(ReceiptError::BadSignature)?;
-    if !verify_signature(&pinned, &receipt_signed_bytes(&signed.key_id, &signed.bytes), &signed.signature) {
-        return Err(ReceiptError::BadSignature);
+    let pending = PendingReceipt::new(signed, pinned_key.as_bytes())?;
+    let valid = parse_public_key(pinned_key.as_bytes())
+        .is_some_and(|pinned| verify_signature(&pinned, pending.message(), pending.signature()));
+    pending.finish(valid, sent_request)
+}
+
+/// A receipt check split around a signature verifier that lives outside this crate.
+///
+/// The browser verifies Ed25519 with WebCrypto, asynchronously and leniently (section 2.1).
+/// [`PendingReceipt::new`] runs what must come before that verifier (the strict pre-checks of
+/// [`crate::strict`] on the pinned key and the signature) and hands out the exact bytes to verify;
+/// [`PendingReceipt::finish`] takes the verifier's answer and runs what comes after (decoding, the
+/// comparison with the request sent), with section 4.3's codes in section 4.3's order. It must
+/// never let a receipt through whose verifier said no, nor ask a verifier about a key or signature
+/// that a strict verifier would refuse outright.
+#[derive(Debug)]
+pub struct PendingReceipt<'a> {
+    signed: &'a SignedReceipt,
+    message: Vec<u8>,
+    public_key: [u8; 32],
+}
+
+impl<'a> PendingReceipt<'a> {
+    /// Refuses (`bad_receipt_signature`) a pinned key or a signature that strict verification
+    /// refuses without looking at the message: a non-canonical or small-order key or `R`, or
+    /// `S >= L`. Otherwise the signature is to be verified over [`message`](Self::message).
+    pub fn new(signed: &'a SignedReceipt, pinned_key: &[u8; 32]) -> Result<Self, ReceiptError> {
+        if !precheck(pinned_key, &signed.signature) {
+            return Err(ReceiptError::BadSignature);
+        }
+        let message = receipt_signed_bytes(&signed.key_id, &signed.bytes);
+        Ok(Self { signed, message, public_key: *pinned_key })
     }
-    let receipt = Receipt::decode(&signed.bytes).map_err(ReceiptError::Malformed)?;
-    if receipt.request != sent_request {
-        return Err(ReceiptError::Mismatch);
+
+    /// The pinned key the signature must verify under.
+    pub fn public_key(&self) -> &[u8; 32] {
+        &self.public_key
     }
-    Ok(VerifiedReceipt { receipt, gatekeeper_key_id: signed.key_id.clone() })
+
+    /// The signed bytes: `PAE([label, gatekeeper_key_id, receipt])`.
+    pub fn message(&self) -> &[u8] {
+        &self.message
+    }
+
+    /// The signature to verify.
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signed.signature
+    }
+
+    /// With the verifier's answer: `bad_receipt_signature` if it said no, then the receipt decoded
+    /// (`malformed_receipt`) and checked to be for `sent_request`, the exact bytes the client sent
+    /// (`receipt_mismatch`).
+    pub fn finish(self, signature_valid: bool, sent_request: &[u8]) -> Result<VerifiedReceipt, ReceiptError> {
+        if !signature_valid {
+            return Err(ReceiptError::BadSignature);
+        }
+        let receipt = Receipt::decode(&self.signed.bytes).map_err(ReceiptError::Malformed)?;
+        if receipt.request != sent_request {
+            return Err(ReceiptError::Mismatch);
+        }
+        Ok(VerifiedReceipt { receipt, gatekeeper_key_id: self.signed.key_id.clone() })
+    }
 }
