@@ -292,21 +292,31 @@ async fn browser_stack(_c: &mut Criterion) {
     small_object(&client, &dir).await;
 }
 
+/// The `data` of a read's `{ data, contentType, receipt }`.
+fn data_of(read: &JsValue) -> JsValue {
+    Reflect::get(read, &"data".into()).unwrap()
+}
+
+/// `getObjectStream`'s stream.
+async fn stream_of(client: &GatekeeperClient, key: &str) -> web_sys::ReadableStream {
+    data_of(&client.get_object_stream(key.to_owned(), JsValue::UNDEFINED).await.expect("stream")).unchecked_into()
+}
+
 /// 64 MiB: upload, then the stream against the baselines on the same ciphertext.
 async fn big_object(client: &GatekeeperClient, bucket: &str, dir: &str) {
     let rounds = runs("S3GK_BENCH_RUNS", option_env!("S3GK_BENCH_RUNS"), 7);
     let subtle = subtle();
     let key = format!("{dir}big-64mib.bin");
     let data = Uint8Array::from((0..BIG).map(pattern).collect::<Vec<u8>>().as_slice());
-    let (put_ms, receipt) = timed!(client.put_object(key.clone(), data, JsValue::UNDEFINED).await);
+    let (put_ms, receipt) = timed!(client.put_object(key.clone(), data.into(), JsValue::UNDEFINED).await);
     receipt.expect("uploads 64 MiB");
-    let url = client.presigned_get_url(&key).await.expect("a grant");
+    let url = client.hooks().presigned_get_url(&key).await.expect("a grant");
     let buffer = plain_fetch(&url).await;
     let keys = object_keys(bucket, &key);
     let raw = raw_object(&buffer, &keys).await;
     let ciphertext = Uint8Array::new(&buffer).to_vec();
     // Warm-up, checking every path once: the content, and that every raw tag verifies.
-    let stream = client.get_object_stream(key.clone()).await.expect("stream");
+    let stream = stream_of(client, &key).await;
     assert_eq!(drain(stream, true).await, BIG);
     assert_eq!(raw.one_at_a_time(&subtle).await, BIG);
     assert_eq!(raw.all_at_once(&subtle).await, BIG);
@@ -316,14 +326,14 @@ async fn big_object(client: &GatekeeperClient, bucket: &str, dir: &str) {
     let (mut streamed, mut sequential, mut parallel, mut fresh, mut decryptor, mut fetched) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let (ms, len) = timed!(drain(client.get_object_stream(key.clone()).await.expect("stream"), false).await);
+        let (ms, len) = timed!(drain(stream_of(client, &key).await, false).await);
         assert_eq!(len, BIG);
         streamed.push(ms);
         sequential.push(timed!(raw.one_at_a_time(&subtle).await).0);
         parallel.push(timed!(raw.all_at_once(&subtle).await).0);
         fresh.push(timed!(raw.one_at_a_time_fresh_params(&subtle).await).0);
         decryptor.push(timed!(in_memory(&keys, &ciphertext).await).0);
-        let url = client.presigned_get_url(&key).await.expect("a grant");
+        let url = client.hooks().presigned_get_url(&key).await.expect("a grant");
         fetched.push(timed!(plain_fetch(&url).await).0);
     }
     let (stream_ms, seq_ms, par_ms) = (median(&streamed), median(&sequential), median(&parallel));
@@ -353,19 +363,21 @@ async fn small_object(client: &GatekeeperClient, dir: &str) {
     let rounds = runs("S3GK_BENCH_SMALL_RUNS", option_env!("S3GK_BENCH_SMALL_RUNS"), 20);
     let key = format!("{dir}small-1mib.bin");
     let data = Uint8Array::from((0..SMALL).map(pattern).collect::<Vec<u8>>().as_slice());
-    client.put_object(key.clone(), data, JsValue::UNDEFINED).await.expect("uploads 1 MiB");
-    let bytes = client.get_object(key.clone()).await.expect("reads").to_vec();
+    client.put_object(key.clone(), data.into(), JsValue::UNDEFINED).await.expect("uploads 1 MiB");
+    let bytes = data_of(&client.get_object(key.clone(), JsValue::UNDEFINED).await.expect("reads"))
+        .unchecked_into::<JsValue::UNDEFINEDint8Array>()
+        .to_vec();
     assert!(bytes.len() == SMALL && bytes.iter().enumerate().all(|(i, b)| *b == pattern(i)), "content");
 
     let (mut whole, mut handshake, mut fetched, mut handle_read) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let (ms, bytes) = timed!(client.get_object(key.clone()).await.expect("reads"));
-        assert_eq!(bytes.length() as usize, SMALL);
+        let (ms, bytes) = timed!(client.get_object(key.clone(), JsValue::UNDEFINED).await.expect("reads"));
+        assert_eq!(data_of(&bytes).unchecked_into::<JsValue::UNDEFINEDint8Array>().length() as usize, SMALL);
         whole.push(ms);
-        let (ms, url) = timed!(client.presigned_get_url(&key).await.expect("a grant"));
+        let (ms, url) = timed!(client.hooks().presigned_get_url(&key).await.expect("a grant"));
         handshake.push(ms);
         fetched.push(timed!(plain_fetch(&url).await).0);
-        let read = client.read_prefix(dir.to_owned()).await.expect("lists");
+        let read = client.read_prefix(dir.to_owned(), JsValue::UNDEFINED).await.expect("lists");
         let objects: Array = Reflect::get(&read, &"objects".into()).unwrap().unchecked_into();
         let handle = objects
             .iter()

@@ -15,8 +15,15 @@ use crate::error::ClientError;
 use crate::handshake::PinnedKey;
 
 /// The fields of [`ClientConfig`], as the page spells them.
-pub(crate) const FIELDS: [&str; 6] =
-    ["gatekeeperUrl", "gatekeeperId", "gatekeeperPublicKey", "gatekeeperKeyId", "cosignUrl", "credentials"];
+pub(crate) const FIELDS: [&str; 7] = [
+    "gatekeeperUrl",
+    "gatekeeperId",
+    "gatekeeperPublicKey",
+    "gatekeeperKeyId",
+    "cosignUrl",
+    "credentials",
+    "cosignHeaders",
+];
 
 /// Refuses a field name outside [`FIELDS`]: a misspelt optional field would otherwise be
 /// silently ignored (serde-wasm-bindgen only reads the fields it knows).
@@ -40,6 +47,9 @@ pub(crate) struct ClientConfig {
     pub(crate) cosign_url: String,
     #[serde(default)]
     pub(crate) credentials: Option<String>,
+    /// Extra headers for the co-sign call (a bearer token, or a cookie in Node).
+    #[serde(default)]
+    pub(crate) cosign_headers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Which cookies the co-sign request carries (`fetch`'s `credentials`).
@@ -62,6 +72,7 @@ pub(crate) struct Settings {
     pub(crate) pinned: PinnedKey,
     pub(crate) cosign_url: String,
     pub(crate) credentials: Credentials,
+    pub(crate) cosign_headers: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -89,7 +100,23 @@ impl Settings {
             Some("omit") => Credentials::Omit,
             Some(_) => return Err(invalid("credentials must be \"include\", \"same-origin\" or \"omit\"".into())),
         };
-        Ok(Self { gatekeeper_url, gatekeeper_id, pinned, cosign_url, credentials })
+        let mut cosign_headers = Vec::new();
+        for (name, value) in config.cosign_headers.unwrap_or_default() {
+            let token =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !token || value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+                return Err(invalid(format!("cosignHeaders has an invalid header {name:?}")));
+            }
+            cosign_headers.push((name, value));
+        }
+        Ok(Self {
+            gatekeeper_url,
+            gatekeeper_id,
+            pinned,
+            cosign_url,
+            credentials,
+            cosign_headers,
+        })
     }
 }
 
@@ -115,6 +142,7 @@ mod tests {
             gatekeeper_key_id: "gk-1".into(),
             cosign_url: "https://vendor.example/cosign".into(),
             credentials: None,
+            cosign_headers: None,
         }
     }
 
@@ -130,7 +158,9 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let cases: [(&str, Spoil); 7] = [
+        let cases: [(&str, Spoil); 9] = [
+            ("cosignHeaders", |c| c.cosign_headers = Some([("bad name".to_owned(), "v".to_owned())].into())),
+            ("cosignHeaders", |c| c.cosign_headers = Some([("x-a".to_owned(), "v\r\nx: y".to_owned())].into())),
             ("gatekeeperUrl", |c| c.gatekeeper_url = "gk.example".into()),
             ("cosignUrl", |c| c.cosign_url = "javascript:alert(1)".into()),
             ("gatekeeperId", |c| c.gatekeeper_id = "a b".into()),

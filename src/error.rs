@@ -43,6 +43,8 @@ pub enum ClientError {
     Refused {
         /// Who refused.
         party: Party,
+        /// The HTTP status of the refusal.
+        status: u16,
         /// The refusing party's code (checked to look like one).
         code: String,
         /// Its message, shortened.
@@ -62,6 +64,8 @@ pub enum ClientError {
     },
     /// The presigned URL expired before it was used.
     UrlExpired,
+    /// The caller's `AbortSignal` fired.
+    Aborted,
     /// The receipt did not verify.
     Receipt(ReceiptError),
     /// The object did not decrypt, or could not be encrypted.
@@ -91,13 +95,41 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// A refusal by `party`, keeping its code only if it looks like a stable code.
-    pub fn refused(party: Party, code: &str, message: &str) -> Self {
+    /// A refusal by `party` with HTTP `status`, keeping its code only if it looks like a stable code.
+    pub fn refused(party: Party, status: u16, code: &str, message: &str) -> Self {
         if !is_code(code) {
             return ClientError::BadResponse(party, "an error answer without a valid code");
         }
         let message: String = message.chars().filter(|c| !c.is_control()).take(MAX_REMOTE_MESSAGE).collect();
-        ClientError::Refused { party, code: code.to_owned(), message }
+        ClientError::Refused { party, status, code: code.to_owned(), message }
+    }
+
+    /// The HTTP status that caused the failure, if one did.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Refused { status, .. } | ClientError::HttpStatus(_, status) | ClientError::S3 { status } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    /// Who failed or refused: `"gatekeeper"`, `"vendor"` or `"storage"`; `None` for the client's
+    /// own checks (configuration, arguments, receipts, decryption).
+    pub fn party(&self) -> Option<&'static str> {
+        let party = match self {
+            ClientError::Refused { party, .. }
+            | ClientError::Network(party)
+            | ClientError::BadResponse(party, _)
+            | ClientError::HttpStatus(party, _) => *party,
+            ClientError::S3 { .. } => Party::S3,
+            _ => return None,
+        };
+        Some(match party {
+            Party::Gatekeeper => "gatekeeper",
+            Party::Vendor => "vendor",
+            Party::S3 => "storage",
+        })
     }
 
     /// The stable code.
@@ -106,8 +138,11 @@ impl ClientError {
             ClientError::Refused { code, .. } => code,
             ClientError::Network(_) => "network_error",
             ClientError::BadResponse(..) | ClientError::HttpStatus(..) => "bad_response",
+            ClientError::S3 { status: 404 } => "not_found",
+            ClientError::S3 { status: 412 } => "already_exists",
             ClientError::S3 { .. } => "s3_error",
-            ClientError::UrlExpired => "expired",
+            ClientError::UrlExpired => "url_expired",
+            ClientError::Aborted => "aborted",
             ClientError::Receipt(e) => e.code(),
             ClientError::Object(e) => e.code(),
             ClientError::Key(p) => p.code(),
@@ -151,9 +186,8 @@ impl fmt::Display for ClientError {
                 f.write_str("an object with this key already exists; objects are never overwritten (HTTP 412)")
             }
             ClientError::S3 { status } => write!(f, "the storage bucket answered HTTP {status}"),
-            ClientError::UrlExpired => {
-                f.write_str("the presigned URL has expired: request access again (e.g. call readPrefix again)")
-            }
+            ClientError::UrlExpired => f.write_str("the presigned URL has expired: request access again"),
+            ClientError::Aborted => f.write_str("the operation was aborted"),
             ClientError::Receipt(e) => e.fmt(f),
             ClientError::Object(e) => e.fmt(f),
             ClientError::Key(p) => write!(f, "invalid object key or prefix ({})", p.code()),
@@ -192,11 +226,15 @@ mod tests {
 
     #[test]
     fn refusals_keep_the_remote_code_and_message() {
-        let e =
-            ClientError::refused(Party::Gatekeeper, "acl_denied_country", "access denied: country FR is not allowed");
-        assert_eq!(e.code(), "acl_denied_country");
+        let e = ClientError::refused(
+            Party::Gatekeeper,
+            403,
+            "acl_denied_country",
+            "access denied: country FR is not allowed",
+        );
+        assert_eq!((e.code(), e.status(), e.party()), ("acl_denied_country", Some(403), Some("gatekeeper")));
         assert_eq!(e.to_string(), "access denied: country FR is not allowed (refused by the customer's gatekeeper)");
-        let v = ClientError::refused(Party::Vendor, "vendor_denied", "not your ticket");
+        let v = ClientError::refused(Party::Vendor, 403, "vendor_denied", "not your ticket");
         assert_eq!(v.code(), "vendor_denied");
         assert!(v.to_string().ends_with("(refused by the vendor's co-sign endpoint)"));
     }
@@ -204,14 +242,15 @@ mod tests {
     #[test]
     fn a_remote_code_that_is_not_a_code_is_a_bad_response() {
         for bad in ["", "Denied", "a b", "x<script>", &"a".repeat(65)] {
-            assert_eq!(ClientError::refused(Party::Vendor, bad, "m").code(), "bad_response", "{bad:?}");
+            assert_eq!(ClientError::refused(Party::Vendor, 400, bad, "m").code(), "bad_response", "{bad:?}");
         }
     }
 
     #[test]
     fn remote_messages_are_shortened_and_stripped_of_control_characters() {
         let long = format!("a\nb{}", "x".repeat(1000));
-        let ClientError::Refused { message, .. } = ClientError::refused(Party::Gatekeeper, "expired", &long) else {
+        let ClientError::Refused { message, .. } = ClientError::refused(Party::Gatekeeper, 403, "expired", &long)
+        else {
             panic!("a valid code is kept");
         };
         assert_eq!(message.chars().count(), MAX_REMOTE_MESSAGE);
@@ -224,8 +263,16 @@ mod tests {
         assert_eq!(ClientError::from(ReceiptError::BadSignature).code(), "bad_receipt_signature");
         assert_eq!(ClientError::from(ReceiptError::Mismatch).code(), "receipt_mismatch");
         assert_eq!(ClientError::Key(KeyProblem::DotSegment).code(), "key_dot_segment");
-        assert_eq!(ClientError::UrlExpired.code(), "expired");
+        assert_eq!(ClientError::UrlExpired.code(), "url_expired", "not the request window's `expired`");
+        assert_eq!(ClientError::Aborted.code(), "aborted");
         assert_eq!(ClientError::S3 { status: 500 }.code(), "s3_error");
+        assert_eq!(
+            (ClientError::S3 { status: 404 }.code(), ClientError::S3 { status: 404 }.status()),
+            ("not_found", Some(404))
+        );
+        assert_eq!(ClientError::S3 { status: 412 }.code(), "already_exists");
+        assert_eq!(ClientError::S3 { status: 412 }.party(), Some("storage"));
+        assert_eq!(ClientError::InvalidConfig("x".into()).party(), None);
         assert_eq!(ClientError::Network(Party::S3).code(), "network_error");
     }
 }

@@ -40,6 +40,6 @@ pub use s3gk_wire as wire;
 
 /// For this crate's browser tests and benchmark only (feature `test-hooks`, never in the npm package).
 #[cfg(all(target_arch = "wasm32", feature = "test-hooks"))]
-pub use web::{decrypt_object, encrypt_object, Engine, ObjectDecryptor};
+pub use web::{decrypt_object, encrypt_object, webcrypto_verify, Hooks, ObjectDecryptor};
 #[cfg(target_arch = "wasm32")]
 pub use web::{GatekeeperClient, ObjectHandle};

@@ -80,7 +80,7 @@ async fn post_json<B: Serialize, T: DeserializeOwned>(
     let text = answer.bytes().await.map_err(|_| ClientError::Network(party))?;
     if !(200..300).contains(&status) {
         return Err(match serde_json::from_slice::<ErrorAnswer>(&text) {
-            Ok(e) => ClientError::refused(party, &e.error.code, &e.error.message),
+            Ok(e) => ClientError::refused(party, status, &e.error.code, &e.error.message),
             Err(_) => ClientError::HttpStatus(party, status),
         });
     }

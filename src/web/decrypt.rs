@@ -16,7 +16,7 @@ use js_sys::Uint8Array;
 use s3gk_protocol::object::{ObjectKeyMaterial, OpenFramer, OpenStep};
 use s3gk_protocol::ObjectError;
 
-use super::aead::{ChunkCipher, Engine, Pending, Usage};
+use super::aead::{ChunkCipher, Pending, Usage};
 use crate::error::ClientError;
 
 /// How many chunks may be opening at once (WebCrypto runs them off the main thread).
@@ -25,28 +25,27 @@ const MAX_IN_FLIGHT: usize = 4;
 /// Decrypts one object as its bytes arrive.
 pub struct ObjectDecryptor {
     framer: OpenFramer,
-    engine: Engine,
     cipher: Option<ChunkCipher>,
     in_flight: VecDeque<Pending>,
     failed: bool,
 }
 
 impl ObjectDecryptor {
-    /// A decryptor for an object under any of `keys` (chosen by the header's master key id), on
-    /// WebCrypto where this context has it.
+    /// A decryptor for an object under any of `keys` (chosen by the header's master key id).
     pub fn new(keys: &[ObjectKeyMaterial]) -> Self {
-        Self::with_engine(keys, Engine::preferred())
+        Self { framer: OpenFramer::new(keys), cipher: None, in_flight: VecDeque::new(), failed: false }
     }
 
-    /// A decryptor on a chosen engine (tests compare the two).
-    pub fn with_engine(keys: &[ObjectKeyMaterial], engine: Engine) -> Self {
-        Self { framer: OpenFramer::new(keys), engine, cipher: None, in_flight: VecDeque::new(), failed: false }
-    }
-
-    /// The engine the chunks are opened with, once the header has verified.
+    /// True once the header has verified and the chunk cipher is keyed.
     #[cfg(feature = "test-hooks")]
-    pub fn engine(&self) -> Option<Engine> {
-        self.cipher.as_ref().map(ChunkCipher::engine)
+    pub fn keyed(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// The header's chunk size and length, once the header has verified: with the
+    /// ciphertext length they give the plaintext length.
+    pub(crate) fn layout(&self) -> Option<(u32, usize)> {
+        self.framer.header().map(|h| (h.chunk_size(), h.encoded_len()))
     }
 
     /// Takes the next bytes of the object and returns the plaintext of the chunks that verified
@@ -85,7 +84,7 @@ impl ObjectDecryptor {
             match step {
                 OpenStep::NeedInput => return Ok(out),
                 OpenStep::Header { data_key, .. } => {
-                    let import = ChunkCipher::import(data_key, Usage::Decrypt, self.engine)?;
+                    let import = ChunkCipher::import(data_key, Usage::Decrypt)?;
                     self.cipher = Some(import.ready().await?);
                 }
                 OpenStep::Chunk(chunk) => {
@@ -106,7 +105,6 @@ impl core::fmt::Debug for ObjectDecryptor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ObjectDecryptor")
             .field("framer", &self.framer)
-            .field("engine", &self.engine)
             .field("in_flight", &self.in_flight.len())
             .field("failed", &self.failed)
             .finish()
@@ -120,9 +118,8 @@ pub async fn decrypt_object(
     keys: &[ObjectKeyMaterial],
     ciphertext: &[u8],
     piece_len: usize,
-    engine: Engine,
 ) -> Result<Vec<u8>, ClientError> {
-    let mut decryptor = ObjectDecryptor::with_engine(keys, engine);
+    let mut decryptor = ObjectDecryptor::new(keys);
     let mut parts = Vec::new();
     for piece in ciphertext.chunks(piece_len.max(1)) {
         parts.extend(decryptor.push(piece).await?);

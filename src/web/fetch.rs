@@ -1,41 +1,56 @@
 //! HTTP for the client: JSON calls to the gatekeeper and the vendor's co-signer, and presigned
-//! requests to S3, all through `fetch` (sent with `gloo-net`).
+//! requests to S3, all through the global `fetch` (a page, a worker, or Node 20+).
 //!
-//! Requests are built as `web_sys::Request`s from the exact URL given: a presigned URL's query is
-//! its signature, so it must reach S3 byte for byte (gloo-net's builder re-serializes URLs and
-//! appends to their query). Only the co-sign call carries cookies (the page's `credentials`
-//! choice); the gatekeeper and S3 are called without. Error answers become [`ClientError`]s with
-//! the answering party's code; a presigned URL never appears in an error.
+//! Requests are built from the exact URL given: a presigned URL's query is its signature, so it
+//! must reach S3 byte for byte. Only the co-sign call carries cookies (the page's `credentials`
+//! choice) and the configured `cosignHeaders`; the gatekeeper and S3 are called without. Every
+//! call takes the caller's `AbortSignal`. Error answers become [`ClientError`]s with the answering
+//! party's code and HTTP status; a presigned URL never appears in an error.
 
-use js_sys::{Uint8Array, JSON};
+use js_sys::{Promise, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, ReadableStream, RequestCache, RequestCredentials, RequestInit};
+use web_sys::{AbortSignal, Headers, ReadableStream, RequestCache, RequestCredentials, RequestInit, Response};
 
 use crate::config::Credentials;
 use crate::error::{ClientError, Party};
 use s3gk_wire::ErrorAnswer;
 
-/// One request.
-struct Call<'a> {
-    party: Party,
-    method: &'a str,
-    url: &'a str,
-    credentials: RequestCredentials,
-    headers: &'a [(String, String)],
-    body: Option<&'a JsValue>,
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`: `window.fetch`, a worker's, or Node's.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &web_sys::Request) -> Promise;
 }
 
-impl Call<'_> {
+/// One request.
+pub(crate) struct Call<'a> {
+    pub(crate) party: Party,
+    pub(crate) method: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) credentials: RequestCredentials,
+    pub(crate) headers: &'a [(String, String)],
+    pub(crate) body: Option<&'a JsValue>,
+    pub(crate) signal: Option<&'a AbortSignal>,
+}
+
+impl<'a> Call<'a> {
+    /// A call without credentials, headers, body or signal.
+    pub(crate) fn new(party: Party, method: &'a str, url: &'a str, signal: Option<&'a AbortSignal>) -> Self {
+        Self { party, method, url, credentials: RequestCredentials::Omit, headers: &[], body: None, signal }
+    }
+
     /// Sends the request; fails only if no HTTP answer came back.
-    async fn send(&self) -> Result<web_sys::Response, ClientError> {
-        let network = ClientError::Network(self.party);
+    pub(crate) async fn send(&self) -> Result<Response, ClientError> {
+        let network = || self.failure(ClientError::Network(self.party));
         let init = RequestInit::new();
         init.set_method(self.method);
         init.set_credentials(self.credentials);
         init.set_cache(RequestCache::NoStore);
+        init.set_signal(self.signal);
         let headers = Headers::new().map_err(|_| ClientError::Unsupported("fetch Headers"))?;
         for (name, value) in self.headers {
             headers.append(name, value).map_err(|_| ClientError::BadResponse(self.party, "an invalid header"))?;
@@ -43,10 +58,27 @@ impl Call<'_> {
         init.set_headers(&headers);
         if let Some(body) = self.body {
             init.set_body(body);
+            if body.is_instance_of::<ReadableStream>() {
+                // A streamed request body (Node); the length is bound by the signed headers.
+                let _ = Reflect::set(&init, &JsValue::from_str("duplex"), &JsValue::from_str("half"));
+            }
         }
-        let request = web_sys::Request::new_with_str_and_init(self.url, &init).map_err(|_| network.clone())?;
-        let response = gloo_net::http::Request::from(request).send().await.map_err(|_| network)?;
-        Ok(response.into())
+        let request = web_sys::Request::new_with_str_and_init(self.url, &init).map_err(|_| network())?;
+        let response = JsFuture::from(global_fetch(&request)).await.map_err(|_| network())?;
+        response.dyn_into().map_err(|_| ClientError::BadResponse(self.party, "fetch returned no Response"))
+    }
+
+    /// `aborted` when the signal fired, else `error`.
+    pub(crate) fn failure(&self, error: ClientError) -> ClientError {
+        aborted_or(self.signal, error)
+    }
+}
+
+/// `aborted` when `signal` fired, else `error`.
+pub(crate) fn aborted_or(signal: Option<&AbortSignal>, error: ClientError) -> ClientError {
+    match signal {
+        Some(signal) if signal.aborted() => ClientError::Aborted,
+        _ => error,
     }
 }
 
@@ -60,38 +92,46 @@ pub(crate) fn credentials(c: Credentials) -> RequestCredentials {
 }
 
 /// `GET url`, expecting JSON of shape `T`.
-pub(crate) async fn get_json<T: DeserializeOwned>(party: Party, url: &str) -> Result<T, ClientError> {
-    let call = Call { party, method: "GET", url, credentials: RequestCredentials::Omit, headers: &[], body: None };
-    json_answer(party, call.send().await?).await
-}
-
-/// `POST url` with a JSON body, expecting JSON of shape `T`.
-pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
+pub(crate) async fn get_json<T: DeserializeOwned>(
     party: Party,
     url: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<T, ClientError> {
+    let call = Call::new(party, "GET", url, signal);
+    json_answer(&call, call.send().await?).await
+}
+
+/// `POST url` with a JSON body and `headers`, expecting JSON of shape `T`.
+pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
+    mut call: Call<'_>,
     body: &B,
-    credentials: RequestCredentials,
+    extra_headers: &[(String, String)],
 ) -> Result<T, ClientError> {
     let value =
         serde_wasm_bindgen::to_value(body).map_err(|_| ClientError::Internal("cannot convert a request body"))?;
     let text: JsValue =
         JSON::stringify(&value).map_err(|_| ClientError::Internal("cannot serialize a request body"))?.into();
-    let headers = [("content-type".to_owned(), "application/json".to_owned())];
-    let call = Call { party, method: "POST", url, credentials, headers: &headers, body: Some(&text) };
-    json_answer(party, call.send().await?).await
+    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    headers.extend_from_slice(extra_headers);
+    call.headers = &headers;
+    call.body = Some(&text);
+    let response = call.send().await?;
+    json_answer(&call, response).await
 }
 
 /// A 2xx answer's JSON as `T`, or the party's error.
-async fn json_answer<T: DeserializeOwned>(party: Party, response: web_sys::Response) -> Result<T, ClientError> {
+async fn json_answer<T: DeserializeOwned>(call: &Call<'_>, response: Response) -> Result<T, ClientError> {
+    let party = call.party;
     let status = response.status();
     let json = match response.json() {
         Ok(promise) => JsFuture::from(promise).await.ok(),
         Err(_) => None,
     };
+    call.signal.map_or(Ok(()), |s| if s.aborted() { Err(ClientError::Aborted) } else { Ok(()) })?;
     if !(200..300).contains(&status) {
         let error = json.and_then(|j| serde_wasm_bindgen::from_value::<ErrorAnswer>(j).ok());
         return Err(match error {
-            Some(e) => ClientError::refused(party, &e.error.code, &e.error.message),
+            Some(e) => ClientError::refused(party, status, &e.error.code, &e.error.message),
             None => ClientError::HttpStatus(party, status),
         });
     }
@@ -99,22 +139,36 @@ async fn json_answer<T: DeserializeOwned>(party: Party, response: web_sys::Respo
     serde_wasm_bindgen::from_value(json).map_err(|_| ClientError::BadResponse(party, "the answer has the wrong shape"))
 }
 
-/// A presigned GET: the body as it arrives, or `None` for an empty body.
-pub(crate) async fn s3_get(url: &str) -> Result<Option<ReadableStream>, ClientError> {
-    let call =
-        Call { party: Party::S3, method: "GET", url, credentials: RequestCredentials::Omit, headers: &[], body: None };
-    let response = call.send().await?;
-    match response.status() {
-        200 => Ok(response.body()),
-        status => Err(ClientError::S3 { status }),
-    }
+/// What a presigned GET brought: the body as it arrives, the stored media type and the length.
+pub(crate) struct S3Object {
+    pub(crate) body: Option<ReadableStream>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) length: Option<u64>,
 }
 
-/// A presigned PUT of `body` with the signed `headers`.
-pub(crate) async fn s3_put(url: &str, headers: &[(String, String)], body: &Uint8Array) -> Result<(), ClientError> {
-    let body: &JsValue = body.unchecked_ref();
-    let call =
-        Call { party: Party::S3, method: "PUT", url, credentials: RequestCredentials::Omit, headers, body: Some(body) };
+/// A presigned GET.
+pub(crate) async fn s3_get(url: &str, signal: Option<&AbortSignal>) -> Result<S3Object, ClientError> {
+    let response = Call::new(Party::S3, "GET", url, signal).send().await?;
+    if response.status() != 200 {
+        return Err(ClientError::S3 { status: response.status() });
+    }
+    let headers = response.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    Ok(S3Object {
+        content_type: header("x-amz-meta-content-type"),
+        length: header("content-length").and_then(|l| l.trim().parse().ok()),
+        body: response.body(),
+    })
+}
+
+/// A presigned PUT of `body` (a `Blob` or a `ReadableStream`) with the signed `headers`.
+pub(crate) async fn s3_put(
+    url: &str,
+    headers: &[(String, String)],
+    body: &JsValue,
+    signal: Option<&AbortSignal>,
+) -> Result<(), ClientError> {
+    let call = Call { headers, body: Some(body), ..Call::new(Party::S3, "PUT", url, signal) };
     let response = call.send().await?;
     match response.status() {
         200..=299 => Ok(()),

@@ -1,20 +1,26 @@
-//! The one conversion from a Rust error to what JavaScript sees: an `Error` whose `name` is
-//! `GatekeeperError`, whose `message` a person can act on and whose `code` is the stable code.
+//! The one conversion from a Rust error to what JavaScript sees: a `GatekeeperError` (the class in
+//! `js/errors.js`, which the package exports, so `instanceof` works) whose `message` a person can
+//! act on, whose `code` is the stable code, with the HTTP `status` and the `party` when known.
 //!
 //! Every exported method maps its failures through [`js_error`]; nothing else builds JS errors.
 
-use js_sys::Reflect;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use crate::error::ClientError;
 
-/// `ClientError` → `Error { name: "GatekeeperError", message, code }`.
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    /// `js/errors.js`'s `GatekeeperError`.
+    type GatekeeperError;
+
+    #[wasm_bindgen(constructor)]
+    fn new(message: &str, code: &str, status: Option<u16>, party: Option<&str>) -> GatekeeperError;
+}
+
+/// `ClientError` → `GatekeeperError { message, code, status, party }`.
 pub(crate) fn js_error(error: &ClientError) -> JsValue {
-    let js = js_sys::Error::new(&error.to_string());
-    js.set_name("GatekeeperError");
-    // A fresh Error is an ordinary extensible object: defining a property on it cannot fail.
-    let _ = Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(error.code()));
-    js.into()
+    GatekeeperError::new(&error.to_string(), error.code(), error.status(), error.party()).into()
 }
 
 /// Maps a `Result` at the JS boundary.

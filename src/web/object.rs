@@ -1,57 +1,84 @@
 //! One granted object: fetched from S3 with its presigned URL and decrypted as the bytes arrive,
-//! then handed out as bytes, text, JSON, a `blob:` URL or a `ReadableStream`.
+//! then handed out as bytes, text, JSON, a `Blob`, a `blob:` URL or a `ReadableStream`.
 //!
-//! [`ReadableObject`] holds what a grant released for one object (URL, expiry, per-object keys),
-//! so reading it needs no further gatekeeper call; `ObjectHandle` is its JS face for
-//! `readPrefix`. Plaintext goes from WebCrypto straight into JS arrays. A stream that proves
-//! damaged or truncated errors with `decryption_failed`; what it released before is then void.
+//! [`ReadableObject`] holds what a grant released for one object (URL, expiry, per-object keys,
+//! the receipt), so reading it needs no further gatekeeper call until the URL expires. Plaintext
+//! goes from WebCrypto straight into JS arrays; progress is reported in plaintext bytes as chunks
+//! verify. A stream that proves damaged or truncated errors with `decryption_failed`; what it
+//! released before is then void.
 
 use std::collections::VecDeque;
 
 use futures_util::stream::{self, Stream, StreamExt};
-use js_sys::{Array, Uint8Array, JSON};
-use wasm_bindgen::prelude::wasm_bindgen;
+use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_streams::readable::IntoStream;
-use web_sys::{Blob, BlobPropertyBag, ReadableStream, TextDecoder, TextDecoderOptions, Url};
+use web_sys::{AbortSignal, Blob, BlobPropertyBag, ReadableStream, TextDecoder, TextDecoderOptions, Url};
 
-use s3gk_protocol::object::ObjectKeyMaterial;
+use s3gk_protocol::object::{plaintext_len, ObjectKeyMaterial};
 
 use super::decrypt::ObjectDecryptor;
-use super::fetch;
-use super::js_error::{js_error, to_js};
+use super::fetch::{self, aborted_or};
+use super::js_error::js_error;
+use super::options::{CallOptions, Progress};
 use crate::clock::Clock;
 use crate::error::{ClientError, Party};
-use crate::handshake::GrantedObject;
+use crate::handshake::{GrantedObject, ReceiptSummary};
 
 /// Media types a `blob:` URL must not have: navigated to, they run scripts in the page's origin.
 const ACTIVE_TYPES: [&str; 5] = ["text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"];
 
+/// The media type of objects stored without one.
+const OCTET_STREAM: &str = "application/octet-stream";
+
 /// What a grant released for one object.
 #[derive(Clone)]
 pub(crate) struct ReadableObject {
-    key: String,
-    size: Option<u64>,
+    pub(crate) key: String,
+    pub(crate) size: Option<u64>,
     url: String,
-    expires_at: u64,
+    pub(crate) expires_at: u64,
     keys: Vec<ObjectKeyMaterial>,
-    clock: Clock,
+    pub(crate) clock: Clock,
+    pub(crate) receipt: ReceiptSummary,
+}
+
+/// A read's plaintext (in some form) with the stored media type.
+pub(crate) struct Plain<T> {
+    pub(crate) data: T,
+    pub(crate) content_type: Option<String>,
+}
+
+impl<T> Plain<T> {
+    /// The same read with its data converted.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Plain<U> {
+        Plain { data: f(self.data), content_type: self.content_type }
+    }
 }
 
 impl ReadableObject {
-    /// The object of a verified grant; `clock` tells when its URL expires.
-    pub(crate) fn new(object: GrantedObject, clock: Clock) -> Self {
+    /// The object of a verified grant with its receipt; `clock` tells when its URL expires.
+    pub(crate) fn new(object: GrantedObject, receipt: ReceiptSummary, clock: Clock) -> Self {
         let GrantedObject { key, size, url, expires_at, keys, .. } = object;
-        Self { key, size, url, expires_at, keys, clock }
+        Self { key, size, url, expires_at, keys, clock, receipt }
     }
 
-    /// Fetches the object and returns its plaintext as it verifies, chunk by chunk.
-    async fn plaintext(&self) -> Result<impl Stream<Item = Result<Uint8Array, ClientError>>, ClientError> {
-        if self.clock.now(js_sys::Date::now()) > self.expires_at {
+    /// True once the presigned URL has expired (gatekeeper time).
+    pub(crate) fn expired(&self) -> bool {
+        self.clock.now(js_sys::Date::now()) > self.expires_at
+    }
+
+    /// Fetches the object; its plaintext comes as it verifies, chunk by chunk.
+    async fn plaintext(
+        &self,
+        options: &CallOptions,
+    ) -> Result<Plain<impl Stream<Item = Result<Uint8Array, ClientError>>>, ClientError> {
+        options.check()?;
+        if self.expired() {
             return Err(ClientError::UrlExpired);
         }
-        let body = fetch::s3_get(&self.url).await?;
-        let input = match body {
+        let object = fetch::s3_get(&self.url, options.signal.as_ref()).await?;
+        let input = match object.body {
             Some(raw) => Some(
                 wasm_streams::ReadableStream::from_raw(raw)
                     .try_into_stream()
@@ -59,17 +86,24 @@ impl ReadableObject {
             ),
             None => None,
         };
-        let state = Decrypting { input, decryptor: Some(ObjectDecryptor::new(&self.keys)), ready: VecDeque::new() };
-        Ok(stream::unfold(state, Decrypting::next))
+        let state = Decrypting {
+            input,
+            decryptor: Some(ObjectDecryptor::new(&self.keys)),
+            ready: VecDeque::new(),
+            progress: options.progress(None),
+            stored_len: object.length.or(self.size),
+            signal: options.signal.clone(),
+        };
+        Ok(Plain { data: stream::unfold(state, Decrypting::next), content_type: object.content_type })
     }
 
     /// The whole plaintext, once every chunk verified.
-    pub(crate) async fn bytes(&self) -> Result<Uint8Array, ClientError> {
-        let parts = self.parts().await?;
+    pub(crate) async fn bytes(&self, options: &CallOptions) -> Result<Plain<Uint8Array>, ClientError> {
+        let Plain { data: parts, content_type } = self.parts(options).await?;
         let total = parts.iter().try_fold(0u32, |sum, p| sum.checked_add(p.length()));
         let total = total.ok_or(ClientError::Object(s3gk_protocol::ObjectError::TooLarge))?;
         if let [only] = parts.as_slice() {
-            return Ok(only.clone());
+            return Ok(Plain { data: only.clone(), content_type });
         }
         let out = Uint8Array::new_with_length(total);
         let mut at = 0u32;
@@ -77,61 +111,94 @@ impl ReadableObject {
             out.set(part, at);
             at = at.saturating_add(part.length());
         }
-        Ok(out)
+        Ok(Plain { data: out, content_type })
     }
 
     /// The plaintext as UTF-8 text.
-    pub(crate) async fn text(&self) -> Result<String, ClientError> {
-        let bytes = self.bytes().await?;
-        let options = TextDecoderOptions::new();
-        options.set_fatal(true);
-        let decoder = TextDecoder::new_with_label_and_options("utf-8", &options)
+    pub(crate) async fn text(&self, options: &CallOptions) -> Result<Plain<String>, ClientError> {
+        let Plain { data, content_type } = self.bytes(options).await?;
+        let decoder_options = TextDecoderOptions::new();
+        decoder_options.set_fatal(true);
+        let decoder = TextDecoder::new_with_label_and_options("utf-8", &decoder_options)
             .map_err(|_| ClientError::Unsupported("TextDecoder"))?;
-        decoder.decode_with_js_u8_array(&bytes).map_err(|_| ClientError::NotText)
+        let text = decoder.decode_with_js_u8_array(&data).map_err(|_| ClientError::NotText)?;
+        Ok(Plain { data: text, content_type })
     }
 
     /// The plaintext parsed as JSON.
-    pub(crate) async fn json(&self) -> Result<JsValue, ClientError> {
-        let text = self.text().await?;
-        JSON::parse(&text).map_err(|e| {
+    pub(crate) async fn json(&self, options: &CallOptions) -> Result<Plain<JsValue>, ClientError> {
+        let Plain { data, content_type } = self.text(options).await?;
+        let value = JSON::parse(&data).map_err(|e| {
             let why = e.dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
             ClientError::NotJson(why)
-        })
+        })?;
+        Ok(Plain { data: value, content_type })
     }
 
-    /// A `blob:` URL of the plaintext with media type `mime_type`. The page revokes it
-    /// (`URL.revokeObjectURL`) when done.
-    pub(crate) async fn blob_url(&self, mime_type: &str) -> Result<String, ClientError> {
-        let essence = mime_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        if ACTIVE_TYPES.contains(&essence.as_str()) || essence.ends_with("+xml") {
-            return Err(ClientError::InvalidArgument(format!(
-                "a blob URL of type {essence} could run scripts in this page's origin; \
-                 read the object with getText() and sanitise it instead"
-            )));
+    /// The plaintext as a `Blob` of media type `mime_type`, or else the stored one, or else
+    /// `application/octet-stream`.
+    pub(crate) async fn blob(&self, options: &CallOptions) -> Result<Plain<Blob>, ClientError> {
+        if let Some(mime) = &options.mime_type {
+            refuse_active(mime)?;
         }
-        let parts: Array = self.parts().await?.into_iter().collect();
-        let options = BlobPropertyBag::new();
-        options.set_type(mime_type);
-        let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        let Plain { data: parts, content_type } = self.parts(options).await?;
+        let mime = options.mime_type.clone().or_else(|| content_type.clone()).unwrap_or_else(|| OCTET_STREAM.into());
+        let parts: Array = parts.into_iter().collect();
+        let bag = BlobPropertyBag::new();
+        bag.set_type(&mime);
+        let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &bag)
             .map_err(|_| ClientError::InvalidArgument("a media type the browser refuses".into()))?;
-        Url::create_object_url_with_blob(&blob).map_err(|_| ClientError::Unsupported("blob URLs"))
+        Ok(Plain { data: blob, content_type })
+    }
+
+    /// A `blob:` URL of the plaintext (media type as for [`Self::blob`]); the page revokes it
+    /// (`URL.revokeObjectURL`) when done. Active types are refused, given or stored.
+    pub(crate) async fn blob_url(&self, options: &CallOptions) -> Result<Plain<String>, ClientError> {
+        let Plain { data: blob, content_type } = self.blob(options).await?;
+        refuse_active(&blob.type_())?;
+        let url = Url::create_object_url_with_blob(&blob).map_err(|_| ClientError::Unsupported("blob URLs"))?;
+        Ok(Plain { data: url, content_type })
     }
 
     /// A `ReadableStream<Uint8Array>` of the plaintext, decrypted as the ciphertext arrives.
-    pub(crate) async fn js_stream(&self) -> Result<ReadableStream, ClientError> {
-        let plaintext = self.plaintext().await?.map(|item| item.map(JsValue::from).map_err(|e| js_error(&e)));
-        Ok(wasm_streams::ReadableStream::from_stream(plaintext).into_raw())
+    pub(crate) async fn js_stream(&self, options: &CallOptions) -> Result<Plain<ReadableStream>, ClientError> {
+        let Plain { data, content_type } = self.plaintext(options).await?;
+        let plaintext = data.map(|item| item.map(JsValue::from).map_err(|e| js_error(&e)));
+        Ok(Plain { data: wasm_streams::ReadableStream::from_stream(plaintext).into_raw(), content_type })
     }
 
-    async fn parts(&self) -> Result<Vec<Uint8Array>, ClientError> {
-        let plaintext = self.plaintext().await?;
-        futures_util::pin_mut!(plaintext);
+    async fn parts(&self, options: &CallOptions) -> Result<Plain<Vec<Uint8Array>>, ClientError> {
+        let Plain { data, content_type } = self.plaintext(options).await?;
+        futures_util::pin_mut!(data);
         let mut parts = Vec::new();
-        while let Some(part) = plaintext.next().await {
+        while let Some(part) = data.next().await {
             parts.push(part?);
         }
-        Ok(parts)
+        Ok(Plain { data: parts, content_type })
     }
+}
+
+/// Refuses media types that would run scripts in the page's origin.
+fn refuse_active(mime_type: &str) -> Result<(), ClientError> {
+    let essence = mime_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if ACTIVE_TYPES.contains(&essence.as_str()) || essence.ends_with("+xml") {
+        return Err(ClientError::InvalidArgument(format!(
+            "a blob URL of type {essence} could run scripts in this page's origin; \
+             read the object with getText() and sanitise it instead"
+        )));
+    }
+    Ok(())
+}
+
+/// `{ data, contentType, receipt }`: what the client's reads resolve to.
+pub(crate) fn result_object(data: &JsValue, content_type: Option<String>, receipt: &JsValue) -> JsValue {
+    let out = Object::new();
+    let content_type = content_type.map_or(JsValue::UNDEFINED, |t| JsValue::from_str(&t));
+    // Defining properties on a fresh plain object cannot fail.
+    let _ = Reflect::set(&out, &JsValue::from_str("data"), data);
+    let _ = Reflect::set(&out, &JsValue::from_str("contentType"), &content_type);
+    let _ = Reflect::set(&out, &JsValue::from_str("receipt"), receipt);
+    out.into()
 }
 
 /// The state of a decrypting stream.
@@ -140,12 +207,17 @@ struct Decrypting {
     /// `None` once the stream has ended or failed.
     decryptor: Option<ObjectDecryptor>,
     ready: VecDeque<Uint8Array>,
+    progress: Progress,
+    /// The stored (ciphertext) length, from `Content-Length` or the listing.
+    stored_len: Option<u64>,
+    signal: Option<AbortSignal>,
 }
 
 impl Decrypting {
     async fn next(mut self) -> Option<(Result<Uint8Array, ClientError>, Self)> {
         loop {
             if let Some(part) = self.ready.pop_front() {
+                self.progress.advance(u64::from(part.length()));
                 return Some((Ok(part), self));
             }
             self.decryptor.as_ref()?;
@@ -154,19 +226,18 @@ impl Decrypting {
                 None => None,
             };
             let step = match piece {
-                Some(Ok(chunk)) => match chunk.dyn_into::<Uint8Array>() {
-                    Ok(chunk) => match self.decryptor.as_mut() {
-                        Some(decryptor) => decryptor.push(&chunk.to_vec()).await,
-                        None => return None,
-                    },
-                    Err(_) => Err(ClientError::BadResponse(Party::S3, "a body chunk that is not bytes")),
+                Some(Ok(chunk)) => match (chunk.dyn_into::<Uint8Array>(), self.decryptor.as_mut()) {
+                    (Ok(chunk), Some(decryptor)) => decryptor.push(&chunk.to_vec()).await,
+                    (Err(_), _) => Err(ClientError::BadResponse(Party::S3, "a body chunk that is not bytes")),
+                    (_, None) => return None,
                 },
-                Some(Err(_)) => Err(ClientError::Network(Party::S3)),
+                Some(Err(_)) => Err(aborted_or(self.signal.as_ref(), ClientError::Network(Party::S3))),
                 None => match self.decryptor.take() {
                     Some(decryptor) => decryptor.finish().await,
                     None => return None,
                 },
             };
+            self.learn_total();
             match step {
                 Ok(parts) => self.ready.extend(parts),
                 Err(e) => {
@@ -177,63 +248,13 @@ impl Decrypting {
             }
         }
     }
-}
 
-/// One object of a `readPrefix` answer. Its methods fetch and decrypt it with the key material
-/// already received: no further gatekeeper call, and several may run in parallel.
-#[wasm_bindgen]
-pub struct ObjectHandle {
-    object: ReadableObject,
-}
-
-impl ObjectHandle {
-    pub(crate) fn new(object: ReadableObject) -> Self {
-        Self { object }
-    }
-}
-
-#[wasm_bindgen]
-impl ObjectHandle {
-    /// The object key.
-    #[wasm_bindgen(getter)]
-    pub fn key(&self) -> String {
-        self.object.key.clone()
-    }
-
-    /// The stored size in bytes: the encrypted object, a little larger than its plaintext.
-    #[wasm_bindgen(getter)]
-    pub fn size(&self) -> Option<f64> {
-        // Sizes are far below 2^53, where f64 is exact.
-        self.object.size.map(|s| s as f64)
-    }
-
-    /// The plaintext.
-    pub async fn bytes(&self) -> Result<Uint8Array, JsValue> {
-        to_js(self.object.bytes().await)
-    }
-
-    /// The plaintext as UTF-8 text (`not_text` if it is not).
-    pub async fn text(&self) -> Result<String, JsValue> {
-        to_js(self.object.text().await)
-    }
-
-    /// The plaintext parsed as JSON (`not_json` if it is not).
-    #[wasm_bindgen(unchecked_return_type = "unknown")]
-    pub async fn json(&self) -> Result<JsValue, JsValue> {
-        to_js(self.object.json().await)
-    }
-
-    /// A `blob:` URL of the plaintext with this media type; revoke it when done. HTML, SVG and
-    /// XML types are refused (`invalid_argument`): they would run scripts in the page's origin.
-    #[wasm_bindgen(js_name = blobUrl)]
-    pub async fn blob_url(&self, #[wasm_bindgen(js_name = mimeType)] mime_type: String) -> Result<String, JsValue> {
-        to_js(self.object.blob_url(&mime_type).await)
-    }
-
-    /// A stream of the plaintext, decrypted as it arrives. If the object proves damaged or
-    /// truncated the stream errors with code `decryption_failed`: discard what it gave.
-    #[wasm_bindgen(unchecked_return_type = "ReadableStream<Uint8Array>")]
-    pub async fn stream(&self) -> Result<ReadableStream, JsValue> {
-        to_js(self.object.js_stream().await)
+    /// Once the header is known, the plaintext length follows from the stored length.
+    fn learn_total(&mut self) {
+        if let Some((chunk_size, header_len)) = self.decryptor.as_ref().and_then(ObjectDecryptor::layout) {
+            if let Some(stored) = self.stored_len.take() {
+                self.progress.set_total(plaintext_len(stored, chunk_size, header_len));
+            }
+        }
     }
 }

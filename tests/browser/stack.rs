@@ -46,6 +46,25 @@ fn last_receipt(client: &GatekeeperClient, key: &str) {
     assert_eq!(last_receipts(client, key).length(), 1, "one receipt for one object");
 }
 
+/// The `data` of a read's `{ data, contentType, receipt }`.
+fn data_of(read: &JsValue) -> JsValue {
+    Reflect::get(read, &"data".into()).expect("data")
+}
+
+/// The `status` of a rejected promise's error.
+fn status(error: &JsValue) -> Option<f64> {
+    Reflect::get(error, &"status".into()).expect("status").as_f64()
+}
+
+/// An options object.
+fn options_with(fields: &[(&str, JsValue)]) -> JsValue {
+    let options = js_sys::Object::new();
+    for (name, value) in fields {
+        Reflect::set(&options, &(*name).into(), value).expect("set");
+    }
+    options.into()
+}
+
 /// Reads a blob: URL back.
 async fn fetch_blob(url: &str) -> Vec<u8> {
     let window = web_sys::window().expect("window");
@@ -63,28 +82,44 @@ async fn put_then_get_as_bytes_text_json_and_blob_url() {
     let json = br#"{"ticket":1001,"ok":true}"#;
     let options = js_sys::Object::new();
     Reflect::set(&options, &"contentType".into(), &"application/json".into()).expect("set");
-    let receipt = client.put_object(key.clone(), Uint8Array::from(&json[..]), options.into()).await.expect("uploads");
+    let receipt =
+        client.put_object(key.clone(), Uint8Array::from(&json[..]).into(), options.into()).await.expect("uploads");
     assert_eq!(Reflect::get(&receipt, &"key".into()).expect("key").as_string(), Some(key.clone()));
     last_receipt(&client, &key);
 
-    assert_eq!(client.get_object(key.clone()).await.expect("reads").to_vec(), json);
+    assert_eq!(bytes_of(&data_of(&client.get_object(key.clone(), JsValue::UNDEFINED).await.expect("reads"))), json);
     last_receipt(&client, &key);
-    assert_eq!(client.get_text(key.clone()).await.expect("text").as_bytes(), json);
-    let parsed = client.get_json(key.clone()).await.expect("json");
+    assert_eq!(
+        data_of(&client.get_text(key.clone(), JsValue::UNDEFINED).await.expect("text"))
+            .as_string()
+            .expect("text")
+            .as_bytes(),
+        json
+    );
+    let parsed = data_of(&client.get_json(key.clone(), JsValue::UNDEFINED).await.expect("json"));
     assert_eq!(Reflect::get(&parsed, &"ticket".into()).expect("field").as_f64(), Some(1001.0));
-    let url = client.get_object_url(key.clone(), "application/json".into()).await.expect("blob url");
+    let read = client.get_object_url(key.clone(), JsValue::UNDEFINED).await.expect("blob url");
+    assert_eq!(
+        Reflect::get(&read, &"contentType".into()).expect("type").as_string().as_deref(),
+        Some("application/json")
+    );
+    let url = data_of(&read).as_string().expect("url");
     assert!(url.starts_with("blob:"));
     assert_eq!(fetch_blob(&url).await, json);
     web_sys::Url::revoke_object_url(&url).expect("revoke");
 
-    let html = client.get_object_url(key.clone(), "text/html; charset=utf-8".into()).await.expect_err("active type");
+    let html = client
+        .get_object_url(key.clone(), options_with(&[("mimeType", "text/html; charset=utf-8".into())]))
+        .await
+        .expect_err("active type");
     assert_eq!(code(html), "invalid_argument");
     let again = client
-        .put_object(key.clone(), Uint8Array::from(&b"x"[..]), JsValue::UNDEFINED)
+        .put_object(key.clone(), Uint8Array::from(&b"x"[..]).into(), JsValue::UNDEFINED)
         .await
         .expect_err("never overwritten");
     assert!(message(&again).contains("412"), "{}", message(&again));
-    assert_eq!(code(again), "s3_error");
+    assert_eq!(status(&again), Some(412.0));
+    assert_eq!(code(again), "already_exists");
 
     // The media type is signed into the request: malformed or unknown options never reach the network.
     for (name, value) in [("contentType", "text/html; charset=utf-8"), ("contentType", "Image/PNG"), ("colour", "red")]
@@ -92,7 +127,8 @@ async fn put_then_get_as_bytes_text_json_and_blob_url() {
         let options = js_sys::Object::new();
         Reflect::set(&options, &name.into(), &value.into()).expect("set");
         let other = format!("tickets/1001/{}/x.bin", unique());
-        let refused = client.put_object(other, Uint8Array::from(&b"x"[..]), options.into()).await.expect_err(name);
+        let refused =
+            client.put_object(other, Uint8Array::from(&b"x"[..]).into(), options.into()).await.expect_err(name);
         assert_eq!(code(refused), "invalid_argument", "{name}: {value}");
     }
 }
@@ -106,13 +142,13 @@ async fn a_prefix_is_read_with_one_round_trip_each_and_parallel_handles() {
     let files: [(&str, &[u8]); 3] = [("a.txt", b"first"), ("b.json", b"[1,2,3]"), ("shots/c.bin", &[0, 159, 255, 1])];
     for (name, data) in files {
         client
-            .put_object(format!("{prefix}{name}"), Uint8Array::from(data), JsValue::UNDEFINED)
+            .put_object(format!("{prefix}{name}"), Uint8Array::from(data).into(), JsValue::UNDEFINED)
             .await
             .expect("uploads");
     }
     let performance = web_sys::window().and_then(|w| w.performance()).expect("performance");
     performance.clear_resource_timings();
-    let read = client.read_prefix(prefix.clone()).await.expect("reads the prefix");
+    let read = client.read_prefix(prefix.clone(), JsValue::UNDEFINED).await.expect("reads the prefix");
     let count = |path: &str| {
         let entries = performance.get_entries_by_type("resource");
         entries
@@ -173,12 +209,12 @@ async fn twenty_mib_stream_through_with_bounded_memory() {
     let pattern = |i: usize| (i % 251) as u8;
     let data: Vec<u8> = (0..len).map(pattern).collect();
     client
-        .put_object(key.clone(), Uint8Array::from(data.as_slice()), JsValue::UNDEFINED)
+        .put_object(key.clone(), Uint8Array::from(data.as_slice()).into(), JsValue::UNDEFINED)
         .await
         .expect("uploads 20 MiB");
     drop(data);
-    let stream = client.get_object_stream(key).await.expect("stream");
-    let mut parts = wasm_streams::ReadableStream::from_raw(stream).into_stream();
+    let stream = data_of(&client.get_object_stream(key, JsValue::UNDEFINED).await.expect("stream"));
+    let mut parts = wasm_streams::ReadableStream::from_raw(stream.unchecked_into()).into_stream();
     let (mut at, mut largest) = (0usize, 0usize);
     while let Some(part) = parts.next().await {
         let part = bytes_of(&part.expect("verified chunk"));
@@ -198,11 +234,17 @@ async fn damaged_ciphertext_fails_as_decryption_failed_also_mid_stream() {
     let key = format!("tickets/1001/{}/damaged.bin", unique());
     // Eleven chunks; the flipped byte is in the last, so verified chunks stream out first.
     let len = 10 * 65_536 + 100;
-    let data = Uint8Array::from(vec![7u8; len].as_slice());
-    client.put_damaged_object(&key, &data, 10 * 65_552 + 100).await.expect("uploads through a valid grant");
-    assert_eq!(code(client.get_object(key.clone()).await.expect_err("damaged")), "decryption_failed");
-    let stream = client.get_object_stream(key).await.expect("the fetch itself succeeds");
-    let mut parts = wasm_streams::ReadableStream::from_raw(stream).into_stream();
+    client
+        .hooks()
+        .put_damaged_object(&key, &vec![7u8; len], 10 * 65_552 + 100)
+        .await
+        .expect("uploads through a valid grant");
+    assert_eq!(
+        code(client.get_object(key.clone(), JsValue::UNDEFINED).await.expect_err("damaged")),
+        "decryption_failed"
+    );
+    let stream = data_of(&client.get_object_stream(key, JsValue::UNDEFINED).await.expect("the fetch itself succeeds"));
+    let mut parts = wasm_streams::ReadableStream::from_raw(stream.unchecked_into()).into_stream();
     let mut released = 0;
     let error = loop {
         match parts.next().await {
@@ -222,7 +264,7 @@ async fn a_receipt_signed_by_an_unpinned_key_is_refused() {
     let other = ed25519_dalek::SigningKey::from_bytes(&[9; 32]).verifying_key();
     let pinned = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, other.as_bytes());
     let client = GatekeeperClient::new(config(&s, &pinned)).expect("valid config");
-    let error = client.get_object("tickets/1001/anything".into()).await.expect_err("unpinned key");
+    let error = client.get_object("tickets/1001/anything".into(), JsValue::UNDEFINED).await.expect_err("unpinned key");
     assert_eq!(code(error), "bad_receipt_signature");
     assert_eq!(client.last_receipts().map(|r| Array::from(&r).length()).expect("receipts"), 0);
 }
@@ -232,9 +274,9 @@ async fn a_client_whose_clock_is_an_hour_slow_is_refused_by_the_co_signer() {
     let s = stack();
     login(&s, "alice").await;
     let client = client(&s);
-    client.skew_clock(-3600);
+    client.hooks().skew_clock(-3600);
     // The co-signer checks issued_at against its own clock (protocol.md 4.1) before signing.
-    let error = client.get_object("tickets/1001/anything".into()).await.expect_err("stale");
+    let error = client.get_object("tickets/1001/anything".into(), JsValue::UNDEFINED).await.expect_err("stale");
     assert!(message(&error).contains("co-sign"), "{}", message(&error));
     assert_eq!(code(error), "stale_request");
 }
@@ -243,15 +285,20 @@ async fn a_client_whose_clock_is_an_hour_slow_is_refused_by_the_co_signer() {
 async fn the_vendor_refuses_keys_outside_the_users_prefixes_and_strangers() {
     let s = stack();
     login(&s, "alice").await;
-    let error = client(&s).get_object("tickets/2001/report.json".into()).await.expect_err("bob's ticket");
+    let error =
+        client(&s).get_object("tickets/2001/report.json".into(), JsValue::UNDEFINED).await.expect_err("bob's ticket");
     assert_eq!(code(error), "vendor_denied");
-    let bad_key = client(&s).get_object("tickets/1001/../2001/x".into()).await.expect_err("dot segment");
+    let bad_key =
+        client(&s).get_object("tickets/1001/../2001/x".into(), JsValue::UNDEFINED).await.expect_err("dot segment");
     assert_eq!(code(bad_key), "key_dot_segment");
 
     let omit = config(&s, &field(&s, "gatekeeper_public_key"));
     Reflect::set(&omit, &"credentials".into(), &"omit".into()).expect("set");
     let stranger = GatekeeperClient::new(omit).expect("config");
-    assert_eq!(code(stranger.get_object("tickets/1001/x".into()).await.expect_err("no cookie")), "not_logged_in");
+    assert_eq!(
+        code(stranger.get_object("tickets/1001/x".into(), JsValue::UNDEFINED).await.expect_err("no cookie")),
+        "not_logged_in"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -260,9 +307,9 @@ async fn a_replayed_request_is_refused() {
     login(&s, "alice").await;
     let client = client(&s);
     let key = format!("tickets/1001/{}/once.txt", unique());
-    client.put_object(key.clone(), Uint8Array::from(&b"once"[..]), JsValue::UNDEFINED).await.expect("uploads");
-    client.get_object(key).await.expect("reads");
-    let error = client.replay_last_authorization().await.expect_err("replayed");
+    client.put_object(key.clone(), Uint8Array::from(&b"once"[..]).into(), JsValue::UNDEFINED).await.expect("uploads");
+    client.get_object(key, JsValue::UNDEFINED).await.expect("reads");
+    let error = client.hooks().replay_last_authorization().await.expect_err("replayed");
     assert_eq!(error.code(), "replayed_nonce");
 }
 
@@ -273,7 +320,7 @@ async fn the_gatekeeper_acl_denies_a_stack_that_denies_loopback() {
     };
     let denying: serde_json::Value = serde_json::from_str(line).expect("the denying stack's JSON line");
     login(&denying, "alice").await;
-    let error = client(&denying).get_object("tickets/1001/x".into()).await.expect_err("denied");
+    let error = client(&denying).get_object("tickets/1001/x".into(), JsValue::UNDEFINED).await.expect_err("denied");
     assert!(message(&error).contains("access denied"), "{}", message(&error));
     assert_eq!(code(error), "acl_denied_ip");
 }
@@ -290,7 +337,10 @@ async fn configuration_mistakes_are_invalid_config() {
     let wrong_id = config(&s, &field(&s, "gatekeeper_public_key"));
     Reflect::set(&wrong_id, &"gatekeeperId".into(), &"someone-else".into()).expect("set");
     let client = GatekeeperClient::new(wrong_id).expect("syntax is fine");
-    assert_eq!(code(client.get_object("tickets/1001/x".into()).await.expect_err("other id")), "invalid_config");
+    assert_eq!(
+        code(client.get_object("tickets/1001/x".into(), JsValue::UNDEFINED).await.expect_err("other id")),
+        "invalid_config"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -303,6 +353,7 @@ async fn the_js_names_are_camel_case() {
         "getJson",
         "getObjectUrl",
         "getObjectStream",
+        "getBlob",
         "readPrefix",
         "putObject",
         "lastReceipts",

@@ -2,7 +2,8 @@
 //!
 //! `s3s` has no bucket CORS, so the whole service is wrapped in tower-http's [`CorsLayer`], configured
 //! like the CORS rule a customer puts on the bucket: GET, PUT and HEAD from an **exact** list of
-//! origins, the request headers a presigned PUT signs, and `ETag` exposed. Preflights are answered here.
+//! origins, the request headers a presigned PUT signs, and `ETag` and the stored media type
+//! (`x-amz-meta-content-type`) exposed. Preflights are answered here.
 //!
 //! It must never match origins by suffix or pattern, and never allow any origin (`*`): a lookalike
 //! origin such as `https://app.example.evil.com` gets no `access-control-allow-origin`.
@@ -17,6 +18,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 /// The request headers a browser may send with a presigned request.
 const ALLOWED_HEADERS: [&str; 4] =
     ["x-amz-server-side-encryption", "x-amz-checksum-sha256", "x-amz-content-sha256", "x-amz-meta-content-type"];
+
+/// The user metadata a reading page may see: the media type the put signed.
+const EXPOSED_META: &str = "x-amz-meta-content-type";
 
 /// How long a browser may cache a preflight answer.
 const MAX_AGE: Duration = Duration::from_secs(600);
@@ -46,7 +50,7 @@ pub(crate) fn layer(origins: &[String]) -> io::Result<CorsLayer> {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::PUT, Method::HEAD])
         .allow_headers(headers)
-        .expose_headers([ETAG])
+        .expose_headers([ETAG, HeaderName::from_static(EXPOSED_META)])
         .max_age(MAX_AGE))
 }
 

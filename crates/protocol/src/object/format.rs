@@ -70,3 +70,36 @@ pub fn ciphertext_len(plaintext_len: u64, chunk_size: u32, key_id: &KeyId) -> Op
     let tags = chunks.checked_mul(TAG_LEN as u64)?;
     header.checked_add(tags)?.checked_add(plaintext_len)
 }
+
+/// The plaintext length of a `ciphertext_len`-byte object whose header is `header_len` bytes long
+/// and whose chunks hold `chunk_size` plaintext bytes: the inverse of [`ciphertext_len`], for
+/// progress reports before the last chunk has arrived. `None` for a length no such object has
+/// (the decryptor refuses those anyway).
+pub fn plaintext_len(ciphertext_len: u64, chunk_size: u32, header_len: usize) -> Option<u64> {
+    let body = ciphertext_len.checked_sub(u64::try_from(header_len).ok()?)?;
+    let stored = u64::from(chunk_size).checked_add(TAG_LEN as u64)?;
+    let chunks = body.div_ceil(stored).max(1);
+    let plaintext = body.checked_sub(chunks.checked_mul(TAG_LEN as u64)?)?;
+    (plaintext.div_ceil(u64::from(chunk_size)).max(1) == chunks).then_some(plaintext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_len_inverts_ciphertext_len() {
+        let id = KeyId::new("mk-1").expect("valid id");
+        let header = HEADER_FIXED_LEN + 4;
+        for chunk_size in [16u32, 17, 1000, DEFAULT_CHUNK_SIZE] {
+            for len in (0u64..300).chain([65_535, 65_536, 65_537, 1 << 30, (1 << 30) + 5]) {
+                let c = ciphertext_len(len, chunk_size, &id).expect("fits");
+                assert_eq!(plaintext_len(c, chunk_size, header), Some(len), "{len} in chunks of {chunk_size}");
+            }
+        }
+        // Lengths no object has: shorter than a header and a tag, or a final chunk under 16 bytes.
+        assert_eq!(plaintext_len(10, 16, header), None);
+        assert_eq!(plaintext_len((header + 15) as u64, 16, header), None);
+        assert_eq!(plaintext_len((header + 32 + 5) as u64, 16, header), None);
+    }
+}
