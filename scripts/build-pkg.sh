@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the npm package @s3-gatekeeper/client into pkg/:
 #
-#   pkg/web/       `--target web`: ES module with an `init()` default export (plain <script type=module>)
-#   pkg/bundler/   `--target bundler`: for webpack, Vite, Rollup (the package's "." export)
+#   pkg/index.js      "." for bundlers (webpack, Vite, Rollup): the `--target bundler` glue in bundler/
+#   pkg/node.js       "." and "./web" under the `node` condition: the web glue, instantiated from
+#                     the .wasm read with `fs` (Node 20+, SSR)
+#   pkg/web.js        "./web": the `--target web` glue in web/, loaded with `init()`
+#   pkg/*.d.ts        the public types, written by hand in js/ (with TS < 5.7 copies in ts5.6/)
 #   pkg/package.json  wasm-pack's generated package.json with pkg.json merged over it
+#   pkg/README.md     pkg-README.md (for consumers), LICENSE, CHANGELOG.md
 #
 # Release profile, then `wasm-opt -Oz` run here (wasm-pack is told not to download its own; see
 # scripts/wasm-tools.sh for which wasm-opt), then a smoke test that the optimized module still
@@ -26,6 +30,12 @@ for target in web bundler; do
     mv "$wasm.opt" "$wasm"
 done
 
+# The vendor co-signer for Node: its own small module, so the browser's stays small.
+wasm-pack --quiet build --release --target web --out-dir "$PWD/$out/cosigner" --out-name s3gk_cosigner crates/cosigner-wasm
+"${WASM_OPT[@]}" -Oz -o "$out/cosigner/s3gk_cosigner_bg.wasm.opt" "$out/cosigner/s3gk_cosigner_bg.wasm"
+mv "$out/cosigner/s3gk_cosigner_bg.wasm.opt" "$out/cosigner/s3gk_cosigner_bg.wasm"
+rm -f "$out/cosigner/package.json" "$out/cosigner/README.md" "$out/cosigner/.gitignore" "$out/cosigner/"*.d.ts
+
 # One package.json at the root: wasm-pack's (version, name) with pkg.json over it; the per-target
 # copies, READMEs and .gitignore files go.
 python3 - "$out/bundler/package.json" pkg.json "$out/package.json" <<'PY'
@@ -35,32 +45,112 @@ with open(generated) as f:
     package = json.load(f)
 with open(overlay) as f:
     extra = json.load(f)
-for field in ("files", "main", "module", "types", "sideEffects", "exports", "collaborators"):
+for field in ("files", "main", "module", "types", "sideEffects", "exports", "collaborators", "repository", "homepage"):
     package.pop(field, None)
 package.update(extra)
 with open(out, "w") as f:
     json.dump(package, f, indent=2)
     f.write("\n")
 PY
-cp README.md "$out/README.md"
+cp pkg-README.md "$out/README.md"
+cp LICENSE CHANGELOG.md "$out/"
 for target in web bundler; do
-    rm -f "$out/$target/package.json" "$out/$target/README.md" "$out/$target/.gitignore" "$out/$target/LICENSE"*
+    rm -f "$out/$target/package.json" "$out/$target/README.md" "$out/$target/.gitignore" "$out/$target/LICENSE"* \
+        "$out/$target/${name}.d.ts" "$out/$target/${name}_bg.wasm.d.ts"
 done
 printf '*\n' > "$out/.gitignore"
+
+# The entries re-export the glue's classes and the error module the glue imports (a snippet, under
+# a directory named after the crate's hash), so `instanceof GatekeeperError` holds.
+snippet() {
+    local found
+    found="$(cd "$out/$1" && ls -d snippets/*/js/errors.js)"
+    [ "$(printf '%s\n' "$found" | wc -l)" = 1 ] || { echo "expected one errors.js snippet in $1: $found" >&2; return 1; }
+    printf '%s' "$found"
+}
+bundler_errors="$(snippet bundler)"
+web_errors="$(snippet web)"
+cat > "$out/index.js" <<JS
+// @s3-gatekeeper/client for bundlers (the WebAssembly module is imported as an ES module).
+export { GatekeeperClient, ObjectHandle } from "./bundler/${name}.js";
+export { GatekeeperError, ERROR_CODES } from "./bundler/${bundler_errors}";
+JS
+cat > "$out/web.js" <<JS
+// @s3-gatekeeper/client/web: call (and await) the default export, init(), once before anything else.
+export { default, initSync, GatekeeperClient, ObjectHandle } from "./web/${name}.js";
+export { GatekeeperError, ERROR_CODES } from "./web/${web_errors}";
+JS
+cat > "$out/node.js" <<JS
+// @s3-gatekeeper/client in Node 20+ (and server-side rendering): the module is read from disk and
+// instantiated when this file is imported; fetch and WebCrypto are Node's own.
+import { readFileSync } from "node:fs";
+import { initSync } from "./web/${name}.js";
+
+initSync({ module: readFileSync(new URL("./web/${name}_bg.wasm", import.meta.url)) });
+
+export { GatekeeperClient, ObjectHandle } from "./web/${name}.js";
+export { GatekeeperError, ERROR_CODES } from "./web/${web_errors}";
+
+// For "./web" code run in Node: the module is ready once this file is imported.
+export { initSync };
+export default async function init() {}
+JS
+cat > "$out/cosigner.js" <<JS
+// @s3-gatekeeper/client/cosigner: the vendor co-signer (docs/protocol.md 4.1) for Node, built from
+// the protocol crate. Refusals are GatekeeperErrors with the protocol's codes.
+import { readFileSync } from "node:fs";
+import { initSync, Cosigner as Checked } from "./cosigner/s3gk_cosigner.js";
+import { GatekeeperError } from "./web/${web_errors}";
+
+initSync({ module: readFileSync(new URL("./cosigner/s3gk_cosigner_bg.wasm", import.meta.url)) });
+
+function coded(run) {
+  try {
+    return run();
+  } catch (error) {
+    if (error && typeof error.code === "string") throw new GatekeeperError(error.message, error.code);
+    throw error;
+  }
+}
+
+export class Cosigner {
+  #inner;
+  constructor(config) {
+    this.#inner = coded(() => new Checked(config));
+  }
+  get publicKey() {
+    return this.#inner.publicKey;
+  }
+  check(request, now) {
+    return coded(() => this.#inner.check(request, now));
+  }
+  free() {
+    this.#inner.free();
+  }
+}
+export { GatekeeperError, ERROR_CODES } from "./web/${web_errors}";
+JS
+cp js/index.d.ts js/web.d.ts js/cosigner.d.ts "$out/"
+# TypeScript before 5.7 has no generic Uint8Array: the same declarations without the argument.
+mkdir -p "$out/ts5.6"
+for file in index.d.ts web.d.ts cosigner.d.ts; do
+    sed 's/Uint8Array<ArrayBuffer>/Uint8Array/g' "js/$file" > "$out/ts5.6/$file"
+done
 
 # The optimized module must still instantiate, and its errors must carry their codes.
 node --input-type=module - "$PWD/$out/web/$name.js" "$PWD/$out/web/${name}_bg.wasm" <<'JS'
 import { readFileSync } from "node:fs";
 const [glue, wasm] = process.argv.slice(2);
 const { initSync, GatekeeperClient } = await import(glue);
+const { GatekeeperError } = await import(new URL("../node.js", new URL(glue, "file://")).href);
 initSync({ module: readFileSync(wasm) });
 try {
     new GatekeeperClient({});
     throw new Error("an empty configuration was accepted");
 } catch (error) {
-    if (error.code !== "invalid_config") throw error;
+    if (error.code !== "invalid_config" || !(error instanceof GatekeeperError)) throw error;
 }
-console.log("smoke test: the optimized module instantiates and reports error codes");
+console.log("smoke test: the optimized module instantiates and reports error codes as GatekeeperErrors");
 JS
 
 rm -rf pkg.old
