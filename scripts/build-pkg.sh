@@ -18,6 +18,11 @@ source scripts/wasm-tools.sh
 ensure_wasm_tools
 ensure_wasm_opt
 export CARGO_TARGET_DIR="$S3GK_WASM_TARGET_DIR"
+# Size over speed for the modules only (the gatekeeper's release builds keep opt-level "s"):
+# WebCrypto does the bulk work, so the module's own code is never the bottleneck.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+# The browser module's budget, gzipped (docs/benchmarks.md has the breakdown).
+BUDGET_GZIP_BYTES=102400
 
 name=s3_gatekeeper_client
 # Built beside pkg/ and swapped in at the end, so a page serving pkg/ never sees half a package.
@@ -162,3 +167,10 @@ for target in web bundler; do
     wasm="pkg/$target/${name}_bg.wasm"
     printf '%s: %s bytes, %s bytes gzipped (gzip -9)\n' "$wasm" "$(wc -c < "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
 done
+wasm="pkg/cosigner/s3gk_cosigner_bg.wasm"
+printf '%s (Node only): %s bytes, %s bytes gzipped\n' "$wasm" "$(wc -c < "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+size="$(gzip -9 -c "pkg/web/${name}_bg.wasm" | wc -c)"
+if [ "$size" -gt "$BUDGET_GZIP_BYTES" ]; then
+    echo "the browser module is $size bytes gzipped, over its budget of $BUDGET_GZIP_BYTES" >&2
+    exit 1
+fi

@@ -9,10 +9,11 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-use super::client::{to_value, Inner};
+use super::client::Inner;
 use super::js_error::to_js;
 use super::object::{result_object, Plain, ReadableObject};
 use super::options::{Accepts, CallOptions};
+use super::wire_js;
 use crate::error::ClientError;
 
 /// A client for one gatekeeper, with its pinned key and this page's session key.
@@ -38,7 +39,7 @@ impl GatekeeperClient {
         let accepts = if matches!(form, Form::Url | Form::Blob) { Accepts::ObjectUrl } else { Accepts::Read };
         let options = CallOptions::read(options, accepts)?;
         let object: ReadableObject = self.inner.readable(key, &options).await?;
-        let receipt = to_value(&object.receipt)?;
+        let receipt = wire_js::receipt(&object.receipt);
         let Plain { data, content_type } = match form {
             Form::Bytes => object.bytes(&options).await.map(|p| p.map(JsValue::from))?,
             Form::Text => object.text(&options).await.map(|p| p.map(JsValue::from))?,
@@ -141,7 +142,7 @@ impl GatekeeperClient {
     /// Deprecated: the receipts of the last call, which concurrent calls overwrite. Use the
     /// `receipt` each call returns.
     #[wasm_bindgen(js_name = lastReceipts)]
-    pub fn last_receipts(&self) -> Result<JsValue, JsValue> {
-        to_js(self.inner.last_receipts())
+    pub fn last_receipts(&self) -> JsValue {
+        self.inner.last_receipts()
     }
 }

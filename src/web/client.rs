@@ -26,6 +26,7 @@ use super::handle::ObjectHandle;
 use super::object::ReadableObject;
 use super::options::CallOptions;
 use super::upload::{self, Source};
+use super::wire_js;
 use crate::clock::Clock;
 use crate::config::{check_field_names, ClientConfig, Settings};
 use crate::error::{ClientError, Party};
@@ -47,13 +48,14 @@ impl Transport for Fetch<'_> {
             credentials: fetch::credentials(settings.credentials),
             ..Call::new(Party::Vendor, "POST", &settings.cosign_url, self.signal)
         };
-        fetch::post_json(call, body, &settings.cosign_headers).await
+        fetch::post_json(call, wire_js::cosign_request(body), &settings.cosign_headers, wire_js::cosign_answer).await
     }
 
     async fn authorize(&self, body: &AuthorizeRequest) -> Result<Grant, ClientError> {
         *self.client.last_body.borrow_mut() = Some(body.clone());
         let url = self.client.authorize_url();
-        fetch::post_json(Call::new(Party::Gatekeeper, "POST", &url, self.signal), body, &[]).await
+        let call = Call::new(Party::Gatekeeper, "POST", &url, self.signal);
+        fetch::post_json(call, wire_js::authorize_request(body), &[], wire_js::grant).await
     }
 }
 
@@ -75,16 +77,46 @@ pub(crate) struct Inner {
     clock_shift: Cell<i64>,
 }
 
+/// `new GatekeeperClient(config)`'s argument, read by hand (field names were checked already).
+fn config_from_js(config: &JsValue) -> Result<ClientConfig, ClientError> {
+    let field = |name: &str| {
+        let value = Reflect::get(config, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        match (value.is_undefined(), value.as_string()) {
+            (true, _) => Ok(None),
+            (false, Some(text)) => Ok(Some(text)),
+            (false, None) => Err(ClientError::InvalidConfig(format!("{name} must be a string"))),
+        }
+    };
+    let required = |name: &str| field(name)?.ok_or(ClientError::InvalidConfig(format!("missing field `{name}`")));
+    let headers = Reflect::get(config, &JsValue::from_str("cosignHeaders")).unwrap_or(JsValue::UNDEFINED);
+    let cosign_headers = if headers.is_undefined() {
+        None
+    } else {
+        let bad = || ClientError::InvalidConfig("cosignHeaders must be an object of strings".into());
+        let object = headers.dyn_ref::<Object>().filter(|_| !headers.is_function()).ok_or_else(bad)?;
+        let mut pairs = std::collections::BTreeMap::new();
+        for name in Object::keys(object).iter().filter_map(|k| k.as_string()) {
+            let value = wire_js::string(&headers, &name).map_err(|_| bad())?;
+            pairs.insert(name, value);
+        }
+        Some(pairs)
+    };
+    Ok(ClientConfig {
+        gatekeeper_url: required("gatekeeperUrl")?,
+        gatekeeper_id: required("gatekeeperId")?,
+        gatekeeper_public_key: required("gatekeeperPublicKey")?,
+        gatekeeper_key_id: required("gatekeeperKeyId")?,
+        cosign_url: required("cosignUrl")?,
+        credentials: field("credentials")?,
+        cosign_headers,
+    })
+}
+
 /// `N` random bytes from `crypto.getRandomValues`.
 fn random<const N: usize>() -> Result<[u8; N], ClientError> {
     let mut bytes = [0u8; N];
     getrandom::getrandom(bytes.as_mut_slice()).map_err(|_| ClientError::Unsupported("crypto.getRandomValues"))?;
     Ok(bytes)
-}
-
-/// A plain JS object from a serializable value.
-pub(crate) fn to_value<T: serde::Serialize>(value: &T) -> Result<JsValue, ClientError> {
-    serde_wasm_bindgen::to_value(value).map_err(|_| ClientError::Internal("cannot convert a receipt"))
 }
 
 impl Inner {
@@ -95,10 +127,7 @@ impl Inner {
             .ok_or(ClientError::InvalidConfig("the configuration must be an object".into()))?;
         let names: Vec<String> = Object::keys(object).iter().filter_map(|k| k.as_string()).collect();
         check_field_names(names.iter().map(String::as_str))?;
-        let config: ClientConfig = serde_wasm_bindgen::from_value(config).map_err(|e| {
-            // Its text is a JS error's `toString()`: "Error: missing field `cosignUrl`".
-            ClientError::InvalidConfig(e.to_string().trim_start_matches("Error: ").to_owned())
-        })?;
+        let config = config_from_js(&config)?;
         Ok(Self {
             settings: Settings::from_config(config)?,
             session: WebSession::generate(),
@@ -115,7 +144,7 @@ impl Inner {
             return Ok(info.clone());
         }
         let url = format!("{}/v1/info", self.settings.gatekeeper_url);
-        let answer: InfoAnswer = fetch::get_json(Party::Gatekeeper, &url, signal).await?;
+        let answer: InfoAnswer = fetch::get_json(Party::Gatekeeper, &url, signal, wire_js::info).await?;
         if answer.gatekeeper_id != self.settings.gatekeeper_id.as_str() {
             return Err(ClientError::InvalidConfig(format!(
                 "gatekeeperId is {:?}, but the gatekeeper at gatekeeperUrl is {:?}",
@@ -178,7 +207,7 @@ impl Inner {
     ) -> Result<JsValue, ClientError> {
         let (grant, clock) = self.authorize(Operation::ListPrefix, prefix, options).await?;
         let summaries = grant.summaries();
-        let receipt = to_value(&grant.receipt)?;
+        let receipt = wire_js::receipt(&grant.receipt);
         let objects: Array = grant
             .objects
             .into_iter()
@@ -220,12 +249,12 @@ impl Inner {
             return Err(ClientError::UrlExpired);
         }
         upload::send(plan, source, content_length, options).await?;
-        to_value(&receipt)
+        Ok(wire_js::receipt(&receipt))
     }
 
     /// The receipts of the last call (deprecated `lastReceipts()`).
-    pub(crate) fn last_receipts(&self) -> Result<JsValue, ClientError> {
-        to_value(&*self.receipts.borrow())
+    pub(crate) fn last_receipts(&self) -> JsValue {
+        self.receipts.borrow().iter().map(wire_js::receipt).collect::<Array>().into()
     }
 
     /// Test hook: sends the last signed authorize body again, unchanged.
@@ -233,7 +262,8 @@ impl Inner {
     pub(crate) async fn replay_last_authorization(&self) -> Result<(), ClientError> {
         let body = self.last_body.borrow().clone().ok_or(ClientError::InvalidArgument("nothing to replay".into()))?;
         let url = self.authorize_url();
-        let _: Grant = fetch::post_json(Call::new(Party::Gatekeeper, "POST", &url, None), &body, &[]).await?;
+        let call = Call::new(Party::Gatekeeper, "POST", &url, None);
+        let _: Grant = fetch::post_json(call, wire_js::authorize_request(&body), &[], wire_js::grant).await?;
         Ok(())
     }
 

@@ -7,17 +7,15 @@
 //! call takes the caller's `AbortSignal`. Error answers become [`ClientError`]s with the answering
 //! party's code and HTTP status; a presigned URL never appears in an error.
 
-use js_sys::{Promise, Reflect, JSON};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, ReadableStream, RequestCache, RequestCredentials, RequestInit, Response};
 
+use super::wire_js::{self, Shape};
 use crate::config::Credentials;
 use crate::error::{ClientError, Party};
-use s3gk_wire::ErrorAnswer;
 
 #[wasm_bindgen]
 extern "C" {
@@ -91,36 +89,35 @@ pub(crate) fn credentials(c: Credentials) -> RequestCredentials {
     }
 }
 
-/// `GET url`, expecting JSON of shape `T`.
-pub(crate) async fn get_json<T: DeserializeOwned>(
+/// `GET url`, expecting JSON that `read` accepts.
+pub(crate) async fn get_json<T>(
     party: Party,
     url: &str,
     signal: Option<&AbortSignal>,
+    read: fn(&JsValue) -> Shape<T>,
 ) -> Result<T, ClientError> {
     let call = Call::new(party, "GET", url, signal);
-    json_answer(&call, call.send().await?).await
+    json_answer(&call, call.send().await?, read).await
 }
 
-/// `POST url` with a JSON body and `headers`, expecting JSON of shape `T`.
-pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
+/// `POST url` with the JSON text `body` and `extra_headers`, expecting JSON that `read` accepts.
+pub(crate) async fn post_json<T>(
     mut call: Call<'_>,
-    body: &B,
+    body: Option<String>,
     extra_headers: &[(String, String)],
+    read: fn(&JsValue) -> Shape<T>,
 ) -> Result<T, ClientError> {
-    let value =
-        serde_wasm_bindgen::to_value(body).map_err(|_| ClientError::Internal("cannot convert a request body"))?;
-    let text: JsValue =
-        JSON::stringify(&value).map_err(|_| ClientError::Internal("cannot serialize a request body"))?.into();
+    let text = JsValue::from(body.ok_or(ClientError::Internal("cannot serialize a request body"))?);
     let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
     headers.extend_from_slice(extra_headers);
     call.headers = &headers;
     call.body = Some(&text);
     let response = call.send().await?;
-    json_answer(&call, response).await
+    json_answer(&call, response, read).await
 }
 
-/// A 2xx answer's JSON as `T`, or the party's error.
-async fn json_answer<T: DeserializeOwned>(call: &Call<'_>, response: Response) -> Result<T, ClientError> {
+/// A 2xx answer's JSON read by `read`, or the party's error.
+async fn json_answer<T>(call: &Call<'_>, response: Response, read: fn(&JsValue) -> Shape<T>) -> Result<T, ClientError> {
     let party = call.party;
     let status = response.status();
     let json = match response.json() {
@@ -129,14 +126,14 @@ async fn json_answer<T: DeserializeOwned>(call: &Call<'_>, response: Response) -
     };
     call.signal.map_or(Ok(()), |s| if s.aborted() { Err(ClientError::Aborted) } else { Ok(()) })?;
     if !(200..300).contains(&status) {
-        let error = json.and_then(|j| serde_wasm_bindgen::from_value::<ErrorAnswer>(j).ok());
+        let error = json.and_then(|j| wire_js::error_answer(&j).ok());
         return Err(match error {
             Some(e) => ClientError::refused(party, status, &e.error.code, &e.error.message),
             None => ClientError::HttpStatus(party, status),
         });
     }
     let json = json.ok_or(ClientError::BadResponse(party, "the answer is not JSON"))?;
-    serde_wasm_bindgen::from_value(json).map_err(|_| ClientError::BadResponse(party, "the answer has the wrong shape"))
+    read(&json).map_err(|_| ClientError::BadResponse(party, "the answer has the wrong shape"))
 }
 
 /// What a presigned GET brought: the body as it arrives, the stored media type and the length.

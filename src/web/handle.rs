@@ -13,10 +13,11 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, ReadableStream};
 
-use super::client::{to_value, Inner};
+use super::client::Inner;
 use super::js_error::to_js;
 use super::object::ReadableObject;
 use super::options::{Accepts, CallOptions};
+use super::wire_js;
 use crate::clock::Clock;
 use crate::error::ClientError;
 
@@ -61,8 +62,8 @@ impl ObjectHandle {
 
     /// The verified receipt of this object's grant.
     #[wasm_bindgen(getter)]
-    pub fn receipt(&self) -> Result<JsValue, JsValue> {
-        to_js(to_value(&self.object.borrow().receipt))
+    pub fn receipt(&self) -> JsValue {
+        wire_js::receipt(&self.object.borrow().receipt)
     }
 
     /// When the presigned URL expires, in this machine's `Date.now()` milliseconds (corrected for

@@ -13,6 +13,7 @@
 //! | `crypto` | Ed25519 on WebCrypto: the non-extractable session key and the receipt verifier |
 //! | `fetch` | JSON calls to the gatekeeper and the vendor, presigned S3 requests |
 //! | `options` | the options object every method takes (`signal`, `onProgress`, …) |
+//! | `wire_js` | the HTTP API's JSON read and written by hand (no serde deserializer in the module) |
 //! | `js_error` | the one place a Rust error becomes a `GatekeeperError` |
 //!
 //! Everything here is thin: decisions live in the pure modules. Nothing here may panic (a panic
@@ -31,6 +32,7 @@ mod js_error;
 mod object;
 mod options;
 mod upload;
+mod wire_js;
 
 pub use api::GatekeeperClient;
 #[cfg(feature = "test-hooks")]
