@@ -80,6 +80,7 @@ step "README examples are tested code" python3 scripts/check-readme.py
 step "npm package (web + bundler, gzipped size)" bash scripts/build-pkg.sh
 step "browser tests (wasm-pack test, headless Chromium)" bash scripts/browser-tests.sh
 step "end-to-end page tests (Playwright, Chromium)" bash scripts/e2e.sh
+step "npm consumers: the packed tarball in Vite, webpack and Node (publint, attw, TS 5.9 and 7)" bash scripts/consumers.sh
 step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
 
 printf '\n'
