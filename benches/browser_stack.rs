@@ -80,6 +80,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[path = "../tests/browser/support.rs"]
 #[allow(dead_code)]
 mod support;
+#[path = "browser_stack/upload.rs"]
+mod upload;
+use upload::{data_of, stream_of};
 
 /// The dev stack's master key id (`MASTER_KEY_ID` in `crates/devstack/src/gatekeeper.rs`).
 const MASTER_KEY_ID: &str = "mk-dev-1";
@@ -290,16 +293,8 @@ async fn browser_stack(_c: &mut Criterion) {
     let dir = format!("tickets/1001/{}/", unique());
     big_object(&client, &field(&s, "bucket"), &dir).await;
     small_object(&client, &dir).await;
-}
-
-/// The `data` of a read's `{ data, contentType, receipt }`.
-fn data_of(read: &JsValue) -> JsValue {
-    Reflect::get(read, &"data".into()).unwrap()
-}
-
-/// `getObjectStream`'s stream.
-async fn stream_of(client: &GatekeeperClient, key: &str) -> web_sys::ReadableStream {
-    data_of(&client.get_object_stream(key.to_owned(), JsValue::UNDEFINED).await.expect("stream")).unchecked_into()
+    let mib = runs("S3GK_BENCH_UPLOAD_MIB", option_env!("S3GK_BENCH_UPLOAD_MIB"), 1024) as u32;
+    upload::large_upload(JsValue::from(support::client(&s)), &format!("{dir}large-upload.bin"), mib).await;
 }
 
 /// 64 MiB: upload, then the stream against the baselines on the same ciphertext.
@@ -365,14 +360,14 @@ async fn small_object(client: &GatekeeperClient, dir: &str) {
     let data = Uint8Array::from((0..SMALL).map(pattern).collect::<Vec<u8>>().as_slice());
     client.put_object(key.clone(), data.into(), JsValue::UNDEFINED).await.expect("uploads 1 MiB");
     let bytes = data_of(&client.get_object(key.clone(), JsValue::UNDEFINED).await.expect("reads"))
-        .unchecked_into::<JsValue::UNDEFINEDint8Array>()
+        .unchecked_into::<Uint8Array>()
         .to_vec();
     assert!(bytes.len() == SMALL && bytes.iter().enumerate().all(|(i, b)| *b == pattern(i)), "content");
 
     let (mut whole, mut handshake, mut fetched, mut handle_read) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         let (ms, bytes) = timed!(client.get_object(key.clone(), JsValue::UNDEFINED).await.expect("reads"));
-        assert_eq!(data_of(&bytes).unchecked_into::<JsValue::UNDEFINEDint8Array>().length() as usize, SMALL);
+        assert_eq!(data_of(&bytes).unchecked_into::<Uint8Array>().length() as usize, SMALL);
         whole.push(ms);
         let (ms, url) = timed!(client.hooks().presigned_get_url(&key).await.expect("a grant"));
         handshake.push(ms);

@@ -52,9 +52,16 @@ export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 # Build first, so the machine's load below is the run's, not the compiler's.
 cargo bench --quiet --target wasm32-unknown-unknown --features test-hooks --bench browser_stack --no-run
 before="$(machine)"
+# The browser's resident memory (every chromium process), sampled while the benchmark runs.
+( while sleep 0.2; do ps -eo rss=,args= | awk '$2 ~ /chrom/ { s += $1 } END { print s + 0 }'; done > "$stacks_work/rss.log" ) &
+stacks_pids+=("$!")
 cargo bench --target wasm32-unknown-unknown --features test-hooks --bench browser_stack 2>&1 | tee "$stacks_work/bench.log"
 
 # The figures again, as one block: the benchmark's lines are the ones after its first heading.
 printf '\n==== s3-gatekeeper browser benchmark (%s) ====\n' "$(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%s (before)\n%s (after)\n' "$before" "$(machine)"
 sed -n '/^64 MiB object/,/^    (fetch + decrypt)/p' "$stacks_work/bench.log"
+sed -n '/MiB upload from a disk-backed File/,/progress callbacks/p' "$stacks_work/bench.log"
+printf 'browser processes, resident memory: peak %s MiB over the run
+' \
+    "$(sort -n "$stacks_work/rss.log" | tail -n 1 | awk '{ printf "%.0f", $1 / 1024 }')"

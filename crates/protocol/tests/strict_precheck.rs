@@ -31,8 +31,11 @@ fn strict(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
     parse_public_key(key).is_some_and(|k| k.verify_strict(msg, &Signature::from_bytes(sig)).is_ok())
 }
 
+/// A named signature: the public key, the signed message and the 64 bytes.
+type Case = (String, [u8; 32], Vec<u8>, [u8; 64]);
+
 /// Every (key, message, signature) the vectors hold, named.
-fn signatures() -> Vec<(String, [u8; 32], Vec<u8>, [u8; 64])> {
+fn signatures() -> Vec<Case> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors");
     let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
