@@ -15,6 +15,7 @@
 # npm's cache makes a second run quick: `npm ci` is skipped when node_modules matches the lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root="$PWD"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/s3gk-target}"
 source scripts/wasm-tools.sh
 ensure_browser
@@ -26,7 +27,7 @@ mark() { printf '==> consumers: %s (%ss)\n' "$1" $((SECONDS - started)); started
 [ -f pkg/index.js ] || bash scripts/build-pkg.sh
 out="$PWD/target/consumers"
 rm -rf "$out" && mkdir -p "$out"
-tarball="$out/$(cd "$out" && npm pack --silent "$OLDPWD/pkg" --pack-destination "$out" | tail -n 1)"
+tarball="$out/$(npm pack --silent "$root/pkg" --pack-destination "$out" | tail -n 1)"
 printf 'packed %s (%s bytes)\n' "$(basename "$tarball")" "$(wc -c < "$tarball")"
 mark "npm pack"
 
@@ -54,29 +55,17 @@ mark "type-check (TypeScript 5.9 and 7)"
 mark "builds (Vite 8, webpack 5)"
 
 cargo build --quiet -p s3gk-devstack
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source "$root/scripts/stacks.sh"
+stacks_init
 vite_port="$(free_port)"
 webpack_port="$(free_port)"
-"$CARGO_TARGET_DIR/debug/devstack" --data "$work/stack" --port-base 0 --json \
+start_stack stack "$CARGO_TARGET_DIR/debug/devstack" \
     --cors-origin "http://127.0.0.1:$vite_port" --cors-origin "http://127.0.0.1:$webpack_port" \
-    --geo-db "$OLDPWD/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb" \
-    > "$work/stack.json" 2> "$work/stack.log" &
-pids+=("$!")
-for _ in $(seq 1 600); do [ -s "$work/stack.json" ] && break; sleep 0.1; done
-[ -s "$work/stack.json" ] || { cat "$work/stack.log" >&2; exit 1; }
-S3GK_DEVSTACK_JSON="$(head -n 1 "$work/stack.json")"
+    --geo-db "$root/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb"
+S3GK_DEVSTACK_JSON="$(stack_json stack)"
 export S3GK_DEVSTACK_JSON CONSUMER_PORTS="vite=$vite_port,webpack=$webpack_port"
-export S3GK_VECTORS="$OLDPWD/vectors"
-S3GK_VENDOR_SEED="$(python3 -c 'import base64, json, sys; print(base64.b64encode(bytes.fromhex(json.load(open(sys.argv[1]))["vendor_signing_seed"])).decode())' "$work/stack/keys.json" 2>/dev/null || true)"
+export S3GK_VECTORS="$root/vectors"
+S3GK_VENDOR_SEED="$(python3 -c 'import base64, json, sys; print(base64.b64encode(bytes.fromhex(json.load(open(sys.argv[1]))["vendor_signing_seed"])).decode())' "$stacks_work/stack/keys.json" 2>/dev/null || true)"
 export S3GK_VENDOR_SEED
 mark "dev stack"
 

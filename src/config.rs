@@ -5,8 +5,6 @@
 //! fields refused so a typo is an error, not a silent default); [`Settings`] is the checked form.
 //! The pinned key comes only from here, never from the network (`docs/protocol.md`, section 4.3).
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use serde::Deserialize;
 
 use s3gk_protocol::{GatekeeperId, KeyId};
@@ -83,10 +81,8 @@ impl Settings {
         let cosign_url = check_url("cosignUrl", &config.cosign_url)?.to_owned();
         let gatekeeper_id = GatekeeperId::new(&config.gatekeeper_id)
             .map_err(|_| invalid("gatekeeperId must be 1-128 characters of A-Z a-z 0-9 . _ - :".into()))?;
-        let key = B64
-            .decode(config.gatekeeper_public_key.trim())
-            .ok()
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        let key = s3gk_wire::Base64::from(config.gatekeeper_public_key.trim().to_owned())
+            .decode_array::<32>()
             .ok_or_else(|| invalid("gatekeeperPublicKey must be the base64 of 32 bytes".into()))?;
         let key_id = KeyId::new(&config.gatekeeper_key_id)
             .map_err(|_| invalid("gatekeeperKeyId must be 1-64 characters of A-Z a-z 0-9 . _ -".into()))?;
@@ -109,14 +105,7 @@ impl Settings {
             }
             cosign_headers.push((name, value));
         }
-        Ok(Self {
-            gatekeeper_url,
-            gatekeeper_id,
-            pinned,
-            cosign_url,
-            credentials,
-            cosign_headers,
-        })
+        Ok(Self { gatekeeper_url, gatekeeper_id, pinned, cosign_url, credentials, cosign_headers })
     }
 }
 
@@ -138,7 +127,7 @@ mod tests {
         ClientConfig {
             gatekeeper_url: "https://gk.example/".into(),
             gatekeeper_id: "acme-gk".into(),
-            gatekeeper_public_key: B64.encode(key.as_bytes()),
+            gatekeeper_public_key: s3gk_wire::Base64::encode(key.as_bytes()).as_str().to_owned(),
             gatekeeper_key_id: "gk-1".into(),
             cosign_url: "https://vendor.example/cosign".into(),
             credentials: None,
@@ -165,7 +154,9 @@ mod tests {
             ("cosignUrl", |c| c.cosign_url = "javascript:alert(1)".into()),
             ("gatekeeperId", |c| c.gatekeeper_id = "a b".into()),
             ("gatekeeperPublicKey", |c| c.gatekeeper_public_key = "AAAA".into()),
-            ("gatekeeperPublicKey", |c| c.gatekeeper_public_key = B64.encode([0u8; 32])),
+            ("gatekeeperPublicKey", |c| {
+                c.gatekeeper_public_key = s3gk_wire::Base64::encode([0u8; 32]).as_str().to_owned()
+            }),
             ("gatekeeperKeyId", |c| c.gatekeeper_key_id = "a/b".into()),
             ("credentials", |c| c.credentials = Some("all".into())),
         ];

@@ -6,10 +6,12 @@
 
 use std::rc::Rc;
 
+use js_sys::Array;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use super::client::Inner;
+use super::handle::ObjectHandle;
 use super::js_error::to_js;
 use super::object::{result_object, Plain, ReadableObject};
 use super::options::{Accepts, CallOptions};
@@ -130,7 +132,16 @@ impl GatekeeperClient {
     /// `{ receipt, objects: ObjectHandle[] }` for every object under `prefix`.
     #[wasm_bindgen(js_name = readPrefix)]
     pub async fn read_prefix(&self, prefix: String, options: JsValue) -> Result<JsValue, JsValue> {
-        to_js(async { self.inner.read_prefix(&prefix, &CallOptions::read(&options, Accepts::Signal)?).await }.await)
+        to_js(
+            async {
+                let options = CallOptions::read(&options, Accepts::Signal)?;
+                let (receipt, objects) = self.inner.read_prefix(&prefix, &options).await?;
+                let handles: Array =
+                    objects.into_iter().map(|o| JsValue::from(ObjectHandle::new(self.inner.clone(), o))).collect();
+                Ok(wire_js::object(&[("receipt", wire_js::receipt(&receipt)), ("objects", handles.into())]))
+            }
+            .await,
+        )
     }
 
     /// Encrypts `data` and uploads it as a new object (never overwriting one); the receipt.

@@ -12,7 +12,6 @@
 //! package is built without them.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,7 +21,6 @@ use s3gk_protocol::{KeyId, Operation};
 
 use super::crypto::WebSession;
 use super::fetch::{self, Call};
-use super::handle::ObjectHandle;
 use super::object::ReadableObject;
 use super::options::CallOptions;
 use super::upload::{self, Source};
@@ -199,26 +197,21 @@ impl Inner {
         Ok(ReadableObject::new(object, receipt, clock))
     }
 
-    /// Every object under `prefix`, as handles, with the prefix's receipt.
+    /// Every object under `prefix`, ready to read, with the prefix's receipt.
     pub(crate) async fn read_prefix(
-        self: &Rc<Self>,
+        &self,
         prefix: &str,
         options: &CallOptions,
-    ) -> Result<JsValue, ClientError> {
+    ) -> Result<(ReceiptSummary, Vec<ReadableObject>), ClientError> {
         let (grant, clock) = self.authorize(Operation::ListPrefix, prefix, options).await?;
         let summaries = grant.summaries();
-        let receipt = wire_js::receipt(&grant.receipt);
-        let objects: Array = grant
+        let objects = grant
             .objects
             .into_iter()
             .zip(summaries.into_iter().skip(1))
-            .map(|(o, r)| JsValue::from(ObjectHandle::new(self.clone(), ReadableObject::new(o, r, clock))))
+            .map(|(o, r)| ReadableObject::new(o, r, clock))
             .collect();
-        let answer = Object::new();
-        // Defining properties on a fresh plain object cannot fail.
-        let _ = Reflect::set(&answer, &JsValue::from_str("receipt"), &receipt);
-        let _ = Reflect::set(&answer, &JsValue::from_str("objects"), &objects);
-        Ok(answer.into())
+        Ok((grant.receipt, objects))
     }
 
     /// Encrypts and uploads `data` as `key` (never overwriting); the verified receipt.

@@ -7,7 +7,7 @@ use ed25519_dalek::SigningKey;
 use js_sys::{Object, Reflect, Uint8Array};
 use s3gk_protocol::cosign::{CosignCandidate as Checked, CosignPolicy};
 use s3gk_protocol::policy::time::TimePolicy;
-use s3gk_protocol::{KeyId, Operation};
+use s3gk_protocol::{GatekeeperId, KeyId, Operation};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use zeroize::Zeroizing;
@@ -73,7 +73,10 @@ impl Cosigner {
                 return Err(invalid(&format!("unknown field `{name}`")));
             }
         }
-        let gatekeeper_id = field(&config, "gatekeeperId").as_string().ok_or_else(|| invalid("gatekeeperId"))?;
+        let gatekeeper_id = field(&config, "gatekeeperId")
+            .as_string()
+            .and_then(|id| GatekeeperId::new(&id).ok())
+            .ok_or_else(|| invalid("gatekeeperId must be 1-128 characters of A-Z a-z 0-9 . _ - :"))?;
         let key_id = field(&config, "vendorKeyId")
             .as_string()
             .and_then(|id| KeyId::new(&id).ok())

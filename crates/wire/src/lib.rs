@@ -19,8 +19,8 @@ pub mod authorize;
 pub mod cosign;
 pub mod info;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+mod base64_codec;
+
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -38,7 +38,7 @@ pub struct Base64(String);
 impl Base64 {
     /// The base64 of `bytes`.
     pub fn encode(bytes: impl AsRef<[u8]>) -> Self {
-        Self(STANDARD.encode(bytes))
+        Self(base64_codec::encode(bytes.as_ref()))
     }
 
     /// The text as received.
@@ -48,7 +48,7 @@ impl Base64 {
 
     /// The bytes, or `None` if the text is not standard base64 with padding.
     pub fn decode(&self) -> Option<Vec<u8>> {
-        STANDARD.decode(&self.0).ok()
+        base64_codec::decode(&self.0)
     }
 
     /// Exactly `N` bytes, or `None` if the text is not the base64 of `N` bytes. The decoded copy
