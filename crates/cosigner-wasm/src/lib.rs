@@ -1,7 +1,7 @@
 //! The vendor co-signer of `docs/protocol.md` section 4.1 for Node, as WebAssembly: the
 //! `@s3-gatekeeper/client/cosigner` entry.
 //!
-//! A thin binding over the protocol crate's [`CosignPolicy`]: `check` decodes a request totally,
+//! A thin binding over the protocol crate's [`CosignPolicy`](s3gk_protocol::cosign::CosignPolicy): `check` decodes a request totally,
 //! checks the audience, the key's syntax and the window against the co-signer's clock, and hands
 //! back a [`CosignCandidate`] whose fields the vendor's own permission check reads; only then does
 //! `sign` produce the deterministic Ed25519 signature over the exact bytes received, byte for byte
