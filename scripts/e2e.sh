@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end tests of the report page: builds the npm package, starts two dev stacks (one that
-# allows this machine and one whose ACL denies it), runs e2e/*.test.mjs in headless Chromium with
-# playwright-core, and stops the stacks. Screenshots land in target/e2e-artifacts.
+# End-to-end tests of the report page, in both modes: builds the npm package, starts two dev stacks
+# (one that allows this machine, with two vendor renderers pinned for the isolated viewer's tests,
+# and one whose ACL denies it), runs e2e/*.test.mjs in headless Chromium with playwright-core, and
+# stops the stacks. Screenshots land in target/e2e-artifacts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/s3gk-target}"
@@ -16,7 +17,8 @@ cargo build --quiet -p s3gk-devstack
 source scripts/stacks.sh
 stacks_init
 devstack="$CARGO_TARGET_DIR/debug/devstack"
-start_stack allow "$devstack" --www www --pkg pkg --seed
+start_stack allow "$devstack" --www www --pkg pkg --seed \
+    --renderer plain=e2e/renderers/plain.js --renderer leaky=e2e/renderers/leaky.js
 start_stack deny "$devstack" --www www --pkg pkg --seed --deny-local
 E2E_STACK="$(stack_json allow)"
 E2E_DENY_STACK="$(stack_json deny)"
