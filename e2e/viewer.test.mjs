@@ -79,7 +79,7 @@ test("the viewer answers with its strict policy: scripts by hash only, the gatek
   const page = new URL(stack.page).origin;
   const d = directives(headers["content-security-policy"]);
   assert.deepEqual(Object.keys(d), ["default-src", "script-src", "style-src", "img-src", "connect-src", "frame-ancestors",
-    "base-uri", "form-action"]);
+    "base-uri", "form-action", "sandbox"]);
   assert.equal(d["default-src"], "'none'");
   const scripts = d["script-src"].split(" ");
   assert.equal(scripts.pop(), "'wasm-unsafe-eval'");
@@ -90,6 +90,7 @@ test("the viewer answers with its strict policy: scripts by hash only, the gatek
   assert.equal(d["frame-ancestors"], `${page} ${page.replace("127.0.0.1", "localhost")}`);
   assert.equal(d["base-uri"], "'none'");
   assert.equal(d["form-action"], "'none'");
+  assert.equal(d.sandbox, "allow-scripts allow-same-origin allow-forms allow-downloads", "no popups, no top navigation");
   assert.equal(headers["x-content-type-options"], "nosniff");
   assert.equal(headers["referrer-policy"], "no-referrer");
   assert.equal(headers["cross-origin-resource-policy"], "cross-origin");

@@ -4,7 +4,7 @@
 //! but co-signature requests, the frame's height and error codes (`viewer/parent.js`).
 //!
 //! The page runs only code the customer pinned, by SHA-384: this release's frame code and
-//! renderer (compiled in, see [`files`]), the WebAssembly client read from the configured folder
+//! renderer (compiled in, `viewer/files.rs`), the WebAssembly client read from the configured folder
 //! at start (optionally pinned in the configuration too), and the vendor renderers the customer
 //! listed with their digests. The pinned gatekeeper key is this gatekeeper's own, rendered into
 //! the page: the trust root is the customer's origin, never the vendor's.

@@ -7,6 +7,10 @@
 //! browser before they run. No `'self'`, no host source and no `'strict-dynamic'` in
 //! `script-src`: a script whose bytes are not pinned does not run, wherever it comes from.
 //!
+//! The policy also sandboxes the page itself (`sandbox` without `allow-popups` or
+//! `allow-top-navigation`), so the customer's gatekeeper, not the embedding page, decides that the
+//! frame opens no window and never navigates the page around it.
+//!
 //! This module must never build a policy with `'unsafe-inline'`, `'unsafe-eval'` or a wildcard,
 //! and never put text into the page without escaping it for its place.
 
@@ -110,6 +114,8 @@ pub(super) fn build(settings: &ViewerSettings, identity: &Identity<'_>) -> Built
         format!("frame-ancestors {}", settings.vendor_origins.join(" ")),
         "base-uri 'none'".to_owned(),
         "form-action 'none'".to_owned(),
+        // Whatever the embedding page sets: no popups, no navigating the vendor's page.
+        "sandbox allow-scripts allow-same-origin allow-forms allow-downloads".to_owned(),
     ]
     .join("; ");
     Built { page, policy }

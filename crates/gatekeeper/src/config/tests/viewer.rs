@@ -131,6 +131,7 @@ sha384 = "{renderer}"
             "frame-ancestors https://helpdesk.vendor.example http://127.0.0.1:8080",
             "base-uri 'none'",
             "form-action 'none'",
+            "sandbox allow-scripts allow-same-origin allow-forms allow-downloads",
         ]
     );
     let viewer = s.viewer.as_ref().unwrap();
