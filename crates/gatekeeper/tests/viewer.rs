@@ -174,3 +174,46 @@ async fn without_the_viewer_its_paths_do_not_exist() {
         assert_eq!(answer.header("content-security-policy"), None);
     }
 }
+
+#[test]
+fn check_config_prints_every_digest_it_pins_and_refuses_a_client_that_differs() {
+    let (dir, client) = (tempfile::tempdir().unwrap(), client_dir());
+    let vendor_public = hex::encode(ed25519_dalek::SigningKey::from_bytes(&seed(1)).verifying_key().as_bytes());
+    let config = |extra: &str| {
+        let text = format!(
+            "gatekeeper_id = \"gk\"\nsigning_key = \"env:GK_SIGNING_KEY\"\nsigning_key_id = \"gk-1\"\n\
+             [[vendor_keys]]\nid = \"v1\"\npublic_key = \"{vendor_public}\"\n\
+             [[master_keys]]\nid = \"mk-1\"\nkey = \"env:GK_MASTER_KEY_1\"\n\
+             [s3]\nendpoint = \"http://127.0.0.1:9000\"\nregion = \"us-east-1\"\nbucket = \"reports\"\npath_style = true\n\
+             access_key_id = \"test\"\nsecret_access_key = \"env:S3_SECRET\"\n{}{extra}",
+            common::viewer::section(&client, VENDOR)
+        );
+        let path = dir.path().join("gatekeeper.toml");
+        std::fs::write(&path, text).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_gatekeeper"))
+            .args(["check-config", "--config", path.to_str().unwrap()])
+            .env("GK_SIGNING_KEY", hex::encode(seed(2)))
+            .env("GK_MASTER_KEY_1", hex::encode(seed(3)))
+            .env("S3_SECRET", "secret")
+            .env("S3GK_GEO_DB", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/geolite2-country-sample.mmdb"))
+            .output()
+            .unwrap()
+    };
+    let ok = config("");
+    let out = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{out}{}", String::from_utf8_lossy(&ok.stderr));
+    for (digest, path) in [
+        (Integrity::of(include_str!("../../../viewer/frame.js").as_bytes()), "frame.js"),
+        (Integrity::of(MODULE.as_bytes()), "client/s3_gatekeeper_client.js"),
+        (Integrity::of(WASM), "client/s3_gatekeeper_client_bg.wasm"),
+        (Integrity::of(SNIPPET.as_bytes()), "client/snippets/c-1/js/io.js"),
+    ] {
+        assert!(out.contains(&format!("  {digest}  {path}\n")), "{path} in {out}");
+    }
+    // A client folder that no longer holds the pinned files: the gatekeeper would not start.
+    let stale = config(&format!("client_sha384 = [\"{}\"]\n", Integrity::of(b"an older client")));
+    assert_eq!(stale.status.code(), Some(1));
+    let errors = String::from_utf8_lossy(&stale.stderr);
+    assert!(errors.contains("viewer.client_sha384: s3_gatekeeper_client.js has sha384-"), "{errors}");
+    assert!(errors.contains("viewer.client_sha384[0]: no file in client_dir has this digest"), "{errors}");
+}
