@@ -101,10 +101,10 @@ export async function render(view) {
   const reload = async () => {
     view.status(`Loading ${prefix}: asking the vendor and the customer's gatekeeper…`);
     const report = await client.readPrefix(prefix);
-    const receipts = client.lastReceipts();
     view.status(`Decrypting ${report.objects.length} objects in this frame…`);
     for (const url of urls.splice(0)) URL.revokeObjectURL(url);
     const objects = [...report.objects].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const receipts = [report.receipt, ...objects.map((object) => object.receipt)];
     const sections = await Promise.all(objects.map(async (object) => {
       const name = object.key.slice(prefix.length);
       return card(name, await objectView(object, name));
