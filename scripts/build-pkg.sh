@@ -72,7 +72,7 @@ printf '*\n' > "$out/.gitignore"
 # The isolated viewer: mountViewer for the vendor's page, and the frame's own files (which the
 # gatekeeper serves from its binary; the same bytes).
 mkdir -p "$out/viewer"
-cp viewer/parent.js viewer/parent.d.ts viewer/frame.js viewer/report.js viewer/viewer.css "$out/viewer/"
+cp viewer/*.js viewer/*.d.ts viewer/viewer.css "$out/viewer/"
 
 # The entries re-export the glue's classes and the error module the glue imports (a snippet, under
 # a directory named after the crate's hash), so `instanceof GatekeeperError` holds.

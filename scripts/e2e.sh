@@ -12,7 +12,7 @@ bash scripts/setup.sh >/dev/null
 
 [ -f pkg/web/s3_gatekeeper_client.js ] && [ -d pkg/viewer ] || bash scripts/build-pkg.sh
 # The viewer's files as build-pkg.sh copies them, current even when the module was built earlier.
-cp viewer/parent.js viewer/parent.d.ts viewer/frame.js viewer/report.js viewer/viewer.css pkg/viewer/
+cp viewer/*.js viewer/*.d.ts viewer/viewer.css pkg/viewer/
 cargo build --quiet -p s3gk-devstack
 source scripts/stacks.sh
 stacks_init
