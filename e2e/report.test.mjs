@@ -1,5 +1,7 @@
 // End-to-end tests of the report page in real headless Chromium (Debian's), driven by
-// playwright-core. scripts/e2e.sh starts two dev stacks and passes their JSON lines:
+// playwright-core, in embedded mode (`?mode=embedded`: the page itself decrypts); the isolated
+// viewer's tests are in viewer.test.mjs. scripts/e2e.sh starts two dev stacks and passes their
+// JSON lines:
 //   E2E_STACK       a stack that allows this machine, seeded with the sample tickets
 //   E2E_DENY_STACK  a stack whose gatekeeper ACL denies loopback
 // Every page records Content-Security-Policy violations and each test asserts there were none;
@@ -25,8 +27,11 @@ after(async () => {
     `axe violations: ${totals.axe} in ${totals.axeRuns} runs`);
 });
 
+// The page in embedded mode.
+const embedded = (base) => `${base}?mode=embedded`;
+
 async function signIn(p, base, user = "alice", password = "alice-demo") {
-  await p.goto(base);
+  await p.goto(embedded(base));
   await p.getByLabel("Username").fill(user);
   await p.getByLabel("Password").fill(password);
   await p.getByRole("button", { name: "Sign in" }).click();
@@ -53,6 +58,9 @@ test("the page and the API answer with the strict policy and the security header
     "connect-src": `'self' ${new URL(stack.gatekeeper).origin} ${new URL(stack.s3).origin}`,
     "img-src": "'self' blob:",
     "style-src": "'self'",
+    // The customer's isolated viewer, served by the gatekeeper, and nothing else.
+    "frame-src": new URL(stack.gatekeeper).origin,
+    "child-src": new URL(stack.gatekeeper).origin,
     "frame-ancestors": "'none'",
     "base-uri": "'none'",
     "form-action": "'self'",
@@ -93,7 +101,7 @@ test("the policy blocks what the page does not need, and the tests see each viol
 
 test("sign in, open a ticket, see decrypted screenshots, text and verified receipts", async () => {
   const p = await newPage(browser);
-  await p.goto(stack.page);
+  await p.goto(embedded(stack.page));
   await p.getByRole("heading", { name: "Sign in" }).waitFor();
   await assertAccessible(p, "the sign-in screen");
   await p.screenshot({ path: join(artifacts, "01-sign-in.png") });
@@ -152,7 +160,7 @@ test("a file uploaded from the page round-trips, encrypted in the browser", asyn
 
 test("the sign-in, the slideshow and the upload work from the keyboard alone", async () => {
   const p = await newPage(browser);
-  await p.goto(stack.page);
+  await p.goto(embedded(stack.page));
   await expectFocus(p, p.getByLabel("Username"));
   await p.keyboard.type("alice");
   await tabTo(p, p.getByLabel("Password"));
@@ -202,23 +210,31 @@ test("the sign-in, the slideshow and the upload work from the keyboard alone", a
   await assertNoCspViolations(p);
 });
 
-test("a gatekeeper that denies this machine shows the denial", async () => {
-  const p = await newPage(browser);
-  await signIn(p, denyStack.page);
-  await p.getByRole("button", { name: "Open ticket 1001" }).click();
-  const error = p.locator("#error");
-  await error.waitFor({ state: "visible", timeout: 30_000 });
-  assert.equal(await error.getAttribute("data-code"), "acl_denied_ip");
-  assert.match(await error.textContent(), /Blocked by the customer's gatekeeper/);
-  assert.equal(await p.locator("#report").isVisible(), false, "nothing from the ticket is shown");
-  await assertAccessible(p, "a denial by the gatekeeper");
-  await p.screenshot({ path: join(artifacts, "04-denied.png"), fullPage: true });
-  await assertNoCspViolations(p);
+test("a gatekeeper that denies this machine shows the denial, in both modes", async () => {
+  for (const mode of ["embedded", "isolated"]) {
+    const p = await newPage(browser);
+    await signIn(p, denyStack.page);
+    if (mode === "isolated") await p.getByLabel(/isolated viewer/).check();
+    await p.getByRole("button", { name: "Open ticket 1001" }).click();
+    const error = p.locator("#error");
+    await error.waitFor({ state: "visible", timeout: 30_000 });
+    assert.equal(await error.getAttribute("data-code"), "acl_denied_ip", mode);
+    assert.match(await error.textContent(), /Blocked by the customer's gatekeeper/);
+    assert.equal(await p.locator("#report").isVisible(), false, "nothing from the ticket is shown");
+    if (mode === "isolated") {
+      const frame = p.frameLocator("iframe.s3gk-viewer");
+      assert.equal(await frame.locator("#viewer-error").getAttribute("data-code"), "acl_denied_ip");
+      assert.equal(await frame.locator("#viewer-report").textContent(), "");
+    }
+    await assertAccessible(p, `a denial by the gatekeeper (${mode})`);
+    await p.screenshot({ path: join(artifacts, `04-denied-${mode}.png`), fullPage: true });
+    await assertNoCspViolations(p);
+  }
 });
 
 test("a wrong password and a stranger's ticket are refused with clear messages", async () => {
   const p = await newPage(browser);
-  await p.goto(stack.page);
+  await p.goto(embedded(stack.page));
   await p.getByLabel("Username").fill("alice");
   await p.getByLabel("Password").fill("wrong");
   await p.getByRole("button", { name: "Sign in" }).click();

@@ -6,6 +6,7 @@
 #                     the .wasm read with `fs` (Node 20+, SSR)
 #   pkg/web.js        "./web": the `--target web` glue in web/, loaded with `init()`
 #   pkg/*.d.ts        the public types, written by hand in js/ (with TS < 5.7 copies in ts5.6/)
+#   pkg/viewer/       the isolated viewer: mountViewer (parent.js, parent.d.ts) and the frame's files
 #   pkg/package.json  wasm-pack's generated package.json with pkg.json merged over it
 #   pkg/README.md     pkg-README.md (for consumers), LICENSE, CHANGELOG.md
 #
@@ -23,6 +24,10 @@ export CARGO_TARGET_DIR="$S3GK_WASM_TARGET_DIR"
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 # The browser module's budget, gzipped (docs/benchmarks.md has the breakdown).
 BUDGET_GZIP_BYTES=102400
+# Reproducible: the module names source files (panic locations); map this machine's folders to
+# fixed names, so two clean builds from different folders give the same bytes
+# (scripts/check-reproducible.sh).
+export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"$'\x1f'"--remap-path-prefix=$PWD=/s3-gatekeeper"$'\x1f'"--remap-path-prefix=$CARGO_TARGET_DIR=/target"
 
 name=s3_gatekeeper_client
 # Built beside pkg/ and swapped in at the end, so a page serving pkg/ never sees half a package.
@@ -64,6 +69,10 @@ for target in web bundler; do
         "$out/$target/${name}.d.ts" "$out/$target/${name}_bg.wasm.d.ts"
 done
 printf '*\n' > "$out/.gitignore"
+# The isolated viewer: mountViewer for the vendor's page, and the frame's own files (which the
+# gatekeeper serves from its binary; the same bytes).
+mkdir -p "$out/viewer"
+cp viewer/*.js viewer/*.d.ts viewer/viewer.css "$out/viewer/"
 
 # The entries re-export the glue's classes and the error module the glue imports (a snippet, under
 # a directory named after the crate's hash), so `instanceof GatekeeperError` holds.

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/s3gk-target}"
 
 bash scripts/setup.sh
-if [ ! -f pkg/web/s3_gatekeeper_client_bg.wasm ] || [ -n "$(find src crates/protocol/src Cargo.toml pkg.json -newer pkg/web/s3_gatekeeper_client_bg.wasm -print -quit)" ]; then
+if [ ! -f pkg/viewer/parent.js ] || [ -n "$(find src crates/protocol/src viewer Cargo.toml pkg.json -newer pkg/web/s3_gatekeeper_client_bg.wasm -print -quit)" ]; then
     bash scripts/build-pkg.sh
 fi
 cargo build --quiet -p s3gk-devstack

@@ -78,6 +78,7 @@ step "deployment template (cfn-lint)" cfn-lint deploy/template.yaml
 step "vendor co-sign example against the vectors" bash -c 'python3 examples/vendor_cosign.py vectors/cosign-*.txt'
 step "README examples are tested code" python3 scripts/check-readme.py
 step "npm package (web + bundler, gzipped size)" bash scripts/build-pkg.sh
+step "npm package is reproducible (a second clean build elsewhere)" bash scripts/check-reproducible.sh
 step "browser tests (wasm-pack test, headless Chromium)" bash scripts/browser-tests.sh
 step "end-to-end page tests (Playwright, Chromium)" bash scripts/e2e.sh
 step "npm consumers: the packed tarball in Vite, webpack and Node (publint, attw, TS 5.9 and 7)" bash scripts/consumers.sh

@@ -47,13 +47,14 @@ ensure_wasm_tools() {
 
 # binaryen before version 116 (Debian bookworm ships 108) rewrites the externref table that
 # wasm-bindgen emits into one JS cannot fill ("WebAssembly.Table.set(): Argument 1 is invalid"),
-# even with no passes. Use the system wasm-opt only if it is new enough, else npm's `binaryen`
+# even with no passes; and another version optimizes differently, so the package would not be
+# reproducible. Use the system wasm-opt only if it is this exact version, else npm's `binaryen`
 # (the same C++ compiled to WebAssembly, run by Node), installed once under ~/.cache.
 BINARYEN_NPM_VERSION=132.0.0
 ensure_wasm_opt() {
     local version
     version="$(wasm-opt --version 2>/dev/null | awk '{ print $3 }' || true)"
-    if [ -n "$version" ] && [ "$version" -ge 116 ] 2>/dev/null; then
+    if [ "$version" = "${BINARYEN_NPM_VERSION%%.*}" ]; then
         WASM_OPT=(wasm-opt)
         return 0
     fi

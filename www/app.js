@@ -1,7 +1,12 @@
-// The ticket report page: signs in to the vendor, loads a whole ticket with one readPrefix call
-// (one vendor and one gatekeeper round trip), decrypts every object in this browser, and shows
-// who signed what. It uses only the published npm package's API.
+// The ticket report page: signs in to the vendor and opens a ticket in one of two modes.
+//   isolated (the default): the customer's viewer, served by the customer's gatekeeper, runs in an
+//     iframe and decrypts there; this page only co-signs its requests (mountViewer) and never
+//     receives plaintext, object keys or presigned URLs.
+//   embedded (?mode=embedded): this page loads the whole ticket with one readPrefix call (one vendor
+//     and one gatekeeper round trip), decrypts every object itself, and shows who signed what.
+// It uses only the published npm package's API.
 import init, { GatekeeperClient } from "/pkg/web/s3_gatekeeper_client.js";
+import { mountViewer } from "/pkg/viewer/parent.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,10 +25,23 @@ const MESSAGES = {
   receipt_mismatch: ["Untrusted gatekeeper answer", "The gatekeeper's receipt is for another request."],
   audit_unavailable: ["Gatekeeper cannot record access", "The customer's audit log is unavailable, so access is refused until it is back."],
   network_error: ["Network problem", "A server could not be reached. Check your connection and try again."],
+  renderer_refused: ["Report layout not approved", "The customer's viewer refused the report layout: it is not the version the customer pinned. Nothing from it ran."],
+  unknown_renderer: ["Report layout not approved", "The customer has not approved this report layout."],
+  client_refused: ["Viewer could not start", "The customer's viewer could not load its pinned WebAssembly client."],
+  unknown_parent: ["Viewer refused this page", "The customer's viewer does not accept this page as its vendor."],
+  cosign_timeout: ["Viewer stopped waiting", "The co-signature took too long. Reload the page."],
+  rate_limited: ["Too many requests", "The viewer asked for too many co-signatures. Wait a minute and reload."],
 };
 
 let client = null;
 let config = null;
+let viewer = null;
+
+// The isolated viewer unless the URL asks for embedded mode (or the stack has no viewer).
+function mode() {
+  return config && config.viewer_url && new URLSearchParams(location.search).get("mode") !== "embedded"
+    ? "isolated" : "embedded";
+}
 
 function show(id, visible) { $(id).hidden = !visible; }
 
@@ -69,6 +87,8 @@ async function start() {
       cosignUrl: new URL("/api/cosign", location.origin).href,
       credentials: "same-origin",
     });
+    $("mode-isolated").disabled = !config.viewer_url;
+    $(`mode-${mode()}`).checked = true;
     const session = await api("/api/session").catch(() => null);
     session ? signedIn(session) : signedOut();
   } catch (error) {
@@ -76,8 +96,25 @@ async function start() {
   }
 }
 
+function closeTicket() {
+  viewer?.destroy();
+  viewer = null;
+  show("isolated", false); show("report", false); show("audit-card", false);
+}
+
+for (const radio of document.querySelectorAll("input[name=mode]")) {
+  radio.addEventListener("change", () => {
+    const url = new URL(location.href);
+    if (radio.value === "embedded") url.searchParams.set("mode", "embedded");
+    else url.searchParams.delete("mode");
+    history.replaceState(null, "", url);
+    closeTicket();
+  });
+}
+
 function signedOut() {
-  show("whoami", false); show("tickets", false); show("report", false); show("login", true);
+  closeTicket();
+  show("whoami", false); show("tickets", false); show("login", true);
   $("login-user").focus();
 }
 
@@ -137,11 +174,26 @@ $("shot-next").addEventListener("click", () => { shotIndex = (shotIndex + 1) % s
 
 let currentPrefix = null;
 
+function openIsolated(prefix, id) {
+  $("isolated-title").textContent = `Ticket ${id}`;
+  viewer = mountViewer($("viewer-frame"), {
+    viewerUrl: config.viewer_url,
+    cosign: "/api/cosign",
+    prefix,
+    title: `Ticket ${id}, shown by the customer's gatekeeper`,
+    onError: showError,
+  });
+  show("isolated", true);
+  show("audit-card", true);
+  renderAudit(prefix);
+}
+
 async function openTicket(prefix, id) {
   clearError();
+  closeTicket();
   currentPrefix = prefix;
+  if (mode() === "isolated") return openIsolated(prefix, id);
   status(`Loading ticket ${id}: asking the vendor and the customer's gatekeeper…`);
-  show("report", false);
   try {
     const report = await client.readPrefix(prefix);
     const byName = new Map(report.objects.map((o) => [o.key.slice(prefix.length), o]));
@@ -165,6 +217,7 @@ async function openTicket(prefix, id) {
     renderAttachments(report.objects, prefix);
     renderReceipts(client.lastReceipts(), prefix);
     show("report", true);
+    show("audit-card", true);
     status("");
     await renderAudit(prefix);
   } catch (error) {
@@ -244,6 +297,8 @@ function renderReceipts(receipts, prefix) {
     body.append(row);
   }
 }
+
+$("audit-refresh").addEventListener("click", () => currentPrefix && renderAudit(currentPrefix));
 
 async function renderAudit(prefix) {
   const body = $("audit").querySelector("tbody");

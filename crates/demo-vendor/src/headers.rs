@@ -3,8 +3,9 @@
 //!
 //! The page decrypts the customer's data, so it runs nothing but its own scripts and the client's
 //! WebAssembly module, talks to nothing but its own origin, the customer's gatekeeper and the
-//! bucket's origin, and shows images only from itself and from `blob:` URLs (the decrypted
-//! screenshots). Every answer carries:
+//! bucket's origin, shows images only from itself and from `blob:` URLs (the decrypted
+//! screenshots), and frames nothing but the customer's isolated viewer (when it embeds one).
+//! Every answer carries:
 //!
 //! - `Content-Security-Policy`: [`PagePolicy`];
 //! - `X-Content-Type-Options: nosniff`: no answer is read as another type than the declared one;
@@ -76,24 +77,28 @@ fn origin(url: &str, what: &'static str) -> Result<String, PolicyError> {
 
 impl PagePolicy {
     /// The policy for a page that calls the gatekeeper at `gatekeeper_url` and fetches objects
-    /// from the bucket at `bucket_url` (the endpoint its presigned URLs use). Paths are dropped:
-    /// only the origins are allowed.
-    pub fn new(gatekeeper_url: &str, bucket_url: &str) -> Result<Self, PolicyError> {
+    /// from the bucket at `bucket_url` (the endpoint its presigned URLs use), and, with a
+    /// `viewer_url`, embeds the customer's isolated viewer (`frame-src` and `child-src` that
+    /// viewer's origin only). Paths are dropped: only the origins are allowed.
+    pub fn new(gatekeeper_url: &str, bucket_url: &str, viewer_url: Option<&str>) -> Result<Self, PolicyError> {
         let gatekeeper = origin(gatekeeper_url, "gatekeeper URL")?;
         let bucket = origin(bucket_url, "bucket URL")?;
-        let policy = [
+        let mut policy = vec![
             "default-src 'none'".to_owned(),
             "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
             format!("connect-src 'self' {gatekeeper} {bucket}"),
             "img-src 'self' blob:".to_owned(),
             "style-src 'self'".to_owned(),
-            "frame-ancestors 'none'".to_owned(),
-            "base-uri 'none'".to_owned(),
-            "form-action 'self'".to_owned(),
-        ]
-        .join("; ");
+        ];
+        if let Some(viewer_url) = viewer_url {
+            let viewer = origin(viewer_url, "viewer URL")?;
+            policy.extend([format!("frame-src {viewer}"), format!("child-src {viewer}")]);
+        }
+        policy.extend(["frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"].map(str::to_owned));
+        let policy = policy.join("; ");
         // An origin's ASCII serialization is printable ASCII without spaces or `;`.
-        let value = HeaderValue::from_str(&policy).map_err(|_| PolicyError::NotAnOrigin("gatekeeper or bucket URL"))?;
+        let value =
+            HeaderValue::from_str(&policy).map_err(|_| PolicyError::NotAnOrigin("gatekeeper, bucket or viewer URL"))?;
         Ok(Self { value })
     }
 
@@ -129,18 +134,29 @@ mod tests {
 
     #[test]
     fn sources_are_exact_origins() {
-        let policy = PagePolicy::new("https://gk.customer.example/prod/", "https://bucket.s3.eu-west-1.amazonaws.com")
-            .expect("valid URLs");
+        let policy =
+            PagePolicy::new("https://gk.customer.example/prod/", "https://bucket.s3.eu-west-1.amazonaws.com", None)
+                .expect("valid URLs");
         assert_eq!(
             policy.as_str(),
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
              connect-src 'self' https://gk.customer.example https://bucket.s3.eu-west-1.amazonaws.com; \
              img-src 'self' blob:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         );
-        let local = PagePolicy::new("http://127.0.0.1:8081", "http://127.0.0.1:8082/").expect("valid URLs");
+        let local = PagePolicy::new("http://127.0.0.1:8081", "http://127.0.0.1:8082/", None).expect("valid URLs");
         assert!(local.as_str().contains("connect-src 'self' http://127.0.0.1:8081 http://127.0.0.1:8082;"));
-        let default_port = PagePolicy::new("https://gk.example:443/x", "http://s3.example:80").expect("valid URLs");
+        let default_port =
+            PagePolicy::new("https://gk.example:443/x", "http://s3.example:80", None).expect("valid URLs");
         assert!(default_port.as_str().contains("connect-src 'self' https://gk.example http://s3.example;"));
+        // With the isolated viewer: frames from the viewer's exact origin, nothing else.
+        let viewer =
+            PagePolicy::new("https://gk.example", "https://s3.example", Some("https://gk.example/prod/v1/viewer/"))
+                .expect("valid URLs");
+        assert!(
+            viewer.as_str().contains("; style-src 'self'; frame-src https://gk.example; child-src https://gk.example; frame-ancestors 'none';"),
+            "{}",
+            viewer.as_str()
+        );
     }
 
     #[test]
@@ -160,9 +176,11 @@ mod tests {
             "ftp://gk.example",
             "https://gk.example; script-src *",
         ] {
-            let err = PagePolicy::new(bad, bucket).expect_err(bad);
+            let err = PagePolicy::new(bad, bucket, None).expect_err(bad);
             assert_eq!(err, PolicyError::NotAnOrigin("gatekeeper URL"), "{bad}");
+            let err = PagePolicy::new(bucket, bucket, Some(bad)).expect_err(bad);
+            assert_eq!(err, PolicyError::NotAnOrigin("viewer URL"), "{bad}");
         }
-        assert_eq!(PagePolicy::new(bucket, "'unsafe-inline'"), Err(PolicyError::NotAnOrigin("bucket URL")));
+        assert_eq!(PagePolicy::new(bucket, "'unsafe-inline'", None), Err(PolicyError::NotAnOrigin("bucket URL")));
     }
 }

@@ -11,7 +11,8 @@
 //! | `POST /api/login`, `POST /api/logout`, `GET /api/session` | demo login ([`session`]) |
 //! | `POST /api/cosign` | the vendor co-signature (`cosign.rs`) |
 //! | `GET /api/audit?prefix=` | audit trail of a prefix the user may read: a **demo stand-in** (`audit.rs`); in production the audit log is the customer's and a vendor cannot read it |
-//! | `GET /api/config` | what the page needs: gatekeeper URL, id and pinned public key |
+//! | `GET /api/config` | what the page needs: gatekeeper URL, id and pinned public key, the viewer's URL |
+//! | `GET /renderers/{name}.js` | the vendor's report renderers for the customer's isolated viewer (`renderers.rs`) |
 //! | `/pkg/…` | the built npm package (`--pkg`) |
 //! | `/…` | the page (`--www`), or a short placeholder |
 //!
@@ -27,6 +28,7 @@ mod audit;
 mod cosign;
 mod error;
 mod headers;
+mod renderers;
 pub mod session;
 pub mod users;
 
@@ -83,6 +85,11 @@ pub struct Site {
     pub pkg: Option<PathBuf>,
     /// Extra origins granted CORS with credentials (exact match).
     pub cors_origins: Vec<String>,
+    /// The vendor's renderers for the isolated viewer, `(name, file)`: served at
+    /// `/renderers/{name}.js`, read on every request.
+    pub renderers: Vec<(String, PathBuf)>,
+    /// The isolated viewer's origin, the only one allowed to load the renderers (CORS).
+    pub viewer_origin: Option<String>,
 }
 
 /// The vendor's router.
@@ -107,7 +114,13 @@ pub fn app(state: Arc<VendorState>, site: &Site) -> Router {
         )
         .layer(middleware::from_fn_with_state(state.clone(), check_origin));
     let policy = state.page_policy.clone();
-    let mut router = api.with_state(state);
+    let renderers = renderers::Renderers {
+        files: site.renderers.clone(),
+        viewer_origin: site.viewer_origin.as_deref().and_then(|o| HeaderValue::from_str(o).ok()),
+    };
+    let mut router = api
+        .with_state(state)
+        .merge(Router::new().route("/renderers/{file}", get(renderers::renderer)).with_state(Arc::new(renderers)));
     if let Some(pkg) = &site.pkg {
         router = router.nest_service("/pkg", ServeDir::new(pkg));
     }

@@ -24,7 +24,7 @@ fn www() -> PathBuf {
 }
 
 fn policy() -> PagePolicy {
-    PagePolicy::new("http://127.0.0.1:8081", "http://127.0.0.1:8082").unwrap()
+    PagePolicy::new("http://127.0.0.1:8081", "http://127.0.0.1:8082", None).unwrap()
 }
 
 fn vendor(www: Option<PathBuf>) -> Router {
@@ -40,7 +40,7 @@ fn vendor(www: Option<PathBuf>) -> Router {
         page_config: serde_json::json!({ "gatekeeper_url": "http://127.0.0.1:8081" }),
         page_policy: policy(),
     };
-    app(Arc::new(state), &Site { www, pkg: None, cors_origins: vec![TEST_RUNNER.into()] })
+    app(Arc::new(state), &Site { www, cors_origins: vec![TEST_RUNNER.into()], ..Site::default() })
 }
 
 async fn send(router: &Router, request: Request<Body>) -> Response {

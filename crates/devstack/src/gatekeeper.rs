@@ -8,7 +8,7 @@
 //! configuration checks by building [`Settings`] by hand, and never put a secret into the TOML text.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use s3gk_gatekeeper::config::{ConfigErrors, Settings};
 use s3gk_gatekeeper::geo::DATABASE_ENV;
@@ -48,6 +48,39 @@ pub(crate) struct Plan<'a> {
     pub(crate) geo_database: Option<&'a Path>,
     /// Deny loopback clients (127.0.0.0/8 and ::1) for every operation.
     pub(crate) deny_local: bool,
+    /// The isolated viewer, if the stack serves one.
+    pub(crate) viewer: Option<&'a ViewerPlan>,
+}
+
+/// The `[viewer]` section: who may embed it, the client's folder, the pinned vendor renderers.
+#[derive(Clone, Debug)]
+pub(crate) struct ViewerPlan {
+    /// The vendor page's origins.
+    pub(crate) vendor_origins: Vec<String>,
+    /// The npm package's web build.
+    pub(crate) client_dir: PathBuf,
+    /// `(name, url, sha384)` of each vendor renderer.
+    pub(crate) renderers: Vec<(String, String, String)>,
+}
+
+/// The `[viewer]` section's text.
+fn viewer_text(plan: Option<&ViewerPlan>) -> String {
+    let Some(plan) = plan else { return String::new() };
+    let origins: Vec<String> = plan.vendor_origins.iter().map(|o| quoted(o)).collect();
+    let mut text = format!(
+        "[viewer]\nenabled = true\nvendor_origins = [{}]\nclient_dir = {}\n",
+        origins.join(", "),
+        quoted(&plan.client_dir.to_string_lossy())
+    );
+    for (name, url, sha384) in &plan.renderers {
+        text.push_str(&format!(
+            "[[viewer.renderers]]\nname = {}\nurl = {}\nsha384 = {}\n",
+            quoted(name),
+            quoted(url),
+            quoted(sha384)
+        ));
+    }
+    text
 }
 
 /// A TOML basic string holding `text`, quoted and escaped.
@@ -103,7 +136,8 @@ path = {audit_path}
 checkpoint_every = 100
 admin_token = "env:GK_ADMIN_TOKEN"
 
-{acl}"#,
+{acl}
+{viewer}"#,
         id = quoted(GATEKEEPER_ID),
         listen = quoted(&plan.listen.to_string()),
         gk_key_id = quoted(GATEKEEPER_KEY_ID),
@@ -117,6 +151,7 @@ admin_token = "env:GK_ADMIN_TOKEN"
         access_key = quoted(plan.s3.access_key()),
         origins = origins.join(", "),
         audit_path = quoted(&plan.audit_path.to_string_lossy()),
+        viewer = viewer_text(plan.viewer),
     )
 }
 

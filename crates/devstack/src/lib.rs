@@ -4,7 +4,8 @@
 //! 1. **S3**: [`s3gk_s3_local::LocalS3`] with one bucket, CORS for the page's origins;
 //! 2. **the gatekeeper**: the real one, from a TOML configuration checked like a customer's
 //!    ([`gatekeeper`]), SQLite audit log, loopback clients placed in the US;
-//! 3. **the vendor**: a demo login, the co-signer and the report page ([`s3gk_demo_vendor`]);
+//! 3. **the vendor**: a demo login, the co-signer and the report page ([`s3gk_demo_vendor`]),
+//!    which embeds the gatekeeper's isolated viewer (`/v1/viewer/`) when `pkg` holds the web build;
 //! 4. **persistence**: everything under one data folder, keys in `keys.json` ([`keys`]);
 //! 5. **seeding**: sample tickets uploaded encrypted through the real put flow ([`seed`]).
 //!
@@ -53,6 +54,10 @@ pub struct DevStackConfig {
     /// The country database; `None`: the gatekeeper's default lookup (`$S3GK_GEO_DB`, then the
     /// checkout's `node_modules` copy).
     pub geo_database: Option<PathBuf>,
+    /// Vendor renderers for the isolated viewer, `(name, file)`: the vendor serves each at
+    /// `/renderers/{name}.js`, and the gatekeeper pins the digest the file has at start (the stack
+    /// plays the customer who reviewed it).
+    pub renderers: Vec<(String, PathBuf)>,
 }
 
 impl DevStackConfig {
@@ -67,6 +72,7 @@ impl DevStackConfig {
             deny_local: false,
             seed: false,
             geo_database: None,
+            renderers: Vec::new(),
         }
     }
 }
@@ -81,6 +87,9 @@ pub struct StackInfo {
     pub vendor: String,
     /// The gatekeeper's base URL.
     pub gatekeeper: String,
+    /// The gatekeeper's isolated viewer (`…/v1/viewer/`), when the npm package's web build was
+    /// given (`pkg`); `None` otherwise.
+    pub viewer: Option<String>,
     /// The S3 endpoint (path-style).
     pub s3: String,
     /// The bucket.

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! devstack [--data .devstack] [--port-base 8080] [--www www] [--pkg pkg] [--seed] [--deny-local]
-//!          [--cors-origin http://127.0.0.1:8123]... [--geo-db FILE] [--json]
+//!          [--cors-origin http://127.0.0.1:8123]... [--renderer NAME=FILE]... [--geo-db FILE] [--json]
 //! ```
 //!
 //! With `--json`, stdout carries exactly one line of JSON (the [`StackInfo`]) once everything is
@@ -46,6 +46,10 @@ struct Cli {
     /// S3, exactly as the browser sends it, e.g. http://127.0.0.1:8123. Repeatable.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     cors_origins: Vec<String>,
+    /// A vendor renderer for the isolated viewer: served by the vendor at /renderers/NAME.js and
+    /// pinned by the gatekeeper at the file's digest at start. Needs --pkg. Repeatable.
+    #[arg(long = "renderer", value_name = "NAME=FILE", value_parser = renderer)]
+    renderers: Vec<(String, PathBuf)>,
     /// The country database (default: $S3GK_GEO_DB, else the checkout's node_modules copy).
     #[arg(long)]
     geo_db: Option<PathBuf>,
@@ -80,6 +84,7 @@ async fn run(cli: Cli) -> ExitCode {
         deny_local: cli.deny_local,
         seed: cli.seed,
         geo_database: cli.geo_db,
+        renderers: cli.renderers,
     };
     let stack = match DevStack::start(config).await {
         Ok(stack) => stack,
@@ -109,6 +114,14 @@ async fn run(cli: Cli) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `NAME=FILE`.
+fn renderer(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, file)) if !name.is_empty() && !file.is_empty() => Ok((name.to_owned(), PathBuf::from(file))),
+        _ => Err("expected NAME=FILE".to_owned()),
+    }
+}
+
 /// The start-up text for people.
 fn describe(stack: &DevStack) -> String {
     let info: &StackInfo = stack.info();
@@ -120,6 +133,9 @@ fn describe(stack: &DevStack) -> String {
         info.gatekeeper, info.gatekeeper_id, info.gatekeeper_key_id, info.gatekeeper_public_key
     ));
     s.push_str(&format!("  S3          {}  bucket {}\n", info.s3, info.bucket));
+    if let Some(viewer) = &info.viewer {
+        s.push_str(&format!("  viewer      {viewer}  (isolated mode: the customer's frame)\n"));
+    }
     let acl = if info.deny_local {
         "loopback clients are DENIED (--deny-local)"
     } else {

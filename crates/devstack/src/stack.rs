@@ -16,12 +16,13 @@ use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 use s3gk_gatekeeper::authorize::Gatekeeper;
 use s3gk_gatekeeper::service;
+use s3gk_gatekeeper::viewer::{Integrity, CLIENT_MODULE};
 use s3gk_protocol::{GatekeeperId, KeyId};
 use s3gk_s3_local::{LocalS3, LocalS3Config};
 use tokio::net::TcpListener;
 
 use crate::error::DevStackError;
-use crate::gatekeeper::{self as gk_config, Plan, BUCKET, GATEKEEPER_ID, GATEKEEPER_KEY_ID, VENDOR_KEY_ID};
+use crate::gatekeeper::{self as gk_config, Plan, ViewerPlan, BUCKET, GATEKEEPER_ID, GATEKEEPER_KEY_ID, VENDOR_KEY_ID};
 use crate::keys::DevKeys;
 use crate::seed::{SeedError, SeedReport, Seeder};
 use crate::server::Server;
@@ -94,10 +95,16 @@ impl DevStack {
             }
         }
 
+        let viewer = viewer_plan(&config, page_port)?;
         let mut s3_config = LocalS3Config::loopback(data_dir.join("s3"));
         s3_config.bind = SocketAddr::from((Ipv4Addr::LOCALHOST, s3_port));
         s3_config.buckets = vec![BUCKET.to_owned()];
         s3_config.cors_origins = page_origins.clone();
+        let gatekeeper_origin = format!("http://{gatekeeper_addr}");
+        if viewer.is_some() {
+            // The viewer fetches objects from the gatekeeper's origin.
+            s3_config.cors_origins.push(gatekeeper_origin.clone());
+        }
         let s3 = LocalS3::start(s3_config).await.map_err(|e| DevStackError::Io("s3".into(), e))?;
 
         let audit_path = data_dir.join("audit.db");
@@ -110,6 +117,7 @@ impl DevStack {
             audit_path: &audit_path,
             geo_database: config.geo_database.as_deref(),
             deny_local,
+            viewer: viewer.as_ref(),
         };
         let mut seeded = None;
         if config.seed && config.deny_local {
@@ -139,6 +147,7 @@ impl DevStack {
             page: format!("{vendor_url}/"),
             vendor: vendor_url,
             gatekeeper: gatekeeper.url().to_owned(),
+            viewer: viewer.as_ref().map(|_| format!("{}/v1/viewer/", gatekeeper.url())),
             s3: s3.endpoint().to_owned(),
             bucket: BUCKET.to_owned(),
             gatekeeper_id: GATEKEEPER_ID.to_owned(),
@@ -173,11 +182,16 @@ impl DevStack {
             page_config: page_config(&info, GATEKEEPER_KEY_ID, &vendor_key.verifying_key().to_bytes()),
             // The page talks to this gatekeeper and fetches from this S3 (its presigned URLs'
             // endpoint), and to nothing else.
-            page_policy: PagePolicy::new(&info.gatekeeper, &info.s3)
+            page_policy: PagePolicy::new(&info.gatekeeper, &info.s3, info.viewer.as_deref())
                 .map_err(|e| DevStackError::Option(format!("page policy: {e}")))?,
         };
-        let site =
-            Site { www: config.www.clone(), pkg: config.pkg.clone(), cors_origins: config.extra_origins.clone() };
+        let site = Site {
+            www: config.www.clone(),
+            pkg: config.pkg.clone(),
+            cors_origins: config.extra_origins.clone(),
+            renderers: config.renderers.clone(),
+            viewer_origin: Some(gatekeeper_origin),
+        };
         let vendor = Server::spawn(vendor_listener, vendor::app(Arc::new(state), &site))
             .map_err(|e| DevStackError::Io("vendor".into(), e))?;
         Ok(DevStack { info, vendor_key, s3, gk, gatekeeper, vendor, seeded })
@@ -206,6 +220,27 @@ impl DevStack {
         stop_gatekeeper(&self.gk, self.gatekeeper).await;
         self.s3.shutdown().await;
     }
+}
+
+/// The isolated viewer's `[viewer]` plan, when `pkg` holds the npm package's web build: embedded
+/// by this stack's page, and each `--renderer` pinned at the digest its file has now.
+fn viewer_plan(config: &DevStackConfig, page_port: u16) -> Result<Option<ViewerPlan>, DevStackError> {
+    let client_dir = config.pkg.as_ref().map(|pkg| pkg.join("web")).filter(|dir| dir.join(CLIENT_MODULE).is_file());
+    let Some(client_dir) = client_dir else {
+        if let Some((name, _)) = config.renderers.first() {
+            return Err(DevStackError::Option(format!("renderer {name}: the viewer needs --pkg with the web build")));
+        }
+        return Ok(None);
+    };
+    let client_dir = client_dir.canonicalize().map_err(|e| DevStackError::Io("viewer client folder".into(), e))?;
+    let mut renderers = Vec::new();
+    for (name, file) in &config.renderers {
+        let bytes = std::fs::read(file).map_err(|e| DevStackError::Io(format!("renderer {name}"), e))?;
+        let url = format!("http://127.0.0.1:{page_port}/renderers/{name}.js");
+        renderers.push((name.clone(), url, Integrity::of(&bytes).to_string()));
+    }
+    let vendor_origins = vec![format!("http://127.0.0.1:{page_port}"), format!("http://localhost:{page_port}")];
+    Ok(Some(ViewerPlan { vendor_origins, client_dir, renderers }))
 }
 
 /// The three ports for a base (0: three free ports).
@@ -263,7 +298,8 @@ async fn seed_with(gk: &Gatekeeper, server: &Server, vendor_key: &SigningKey) ->
 }
 
 /// The page's configuration, as the demo vendor's `GET /api/config` answers it: in embedded mode
-/// the page's pinned gatekeeper key comes from the vendor's origin (`docs/vendor-demo.md`).
+/// the page's pinned gatekeeper key comes from the vendor's origin (`docs/vendor-demo.md`); in
+/// isolated mode the viewer at `viewer_url` pins the gatekeeper's own.
 fn page_config(info: &StackInfo, gatekeeper_key_id: &str, vendor_public_key: &[u8; 32]) -> serde_json::Value {
     use base64::Engine as _;
     serde_json::json!({
@@ -272,6 +308,7 @@ fn page_config(info: &StackInfo, gatekeeper_key_id: &str, vendor_public_key: &[u
         "gatekeeper_key_id": gatekeeper_key_id,
         "gatekeeper_public_key": info.gatekeeper_public_key,
         "cosign_url": format!("{}/api/cosign", info.vendor),
+        "viewer_url": info.viewer,
         "vendor_key_id": info.vendor_key_id,
         "vendor_public_key": base64::engine::general_purpose::STANDARD.encode(vendor_public_key),
         "bucket": info.bucket,

@@ -14,6 +14,7 @@ mod keys;
 mod policy;
 mod reader;
 mod services;
+mod viewer;
 
 use core::fmt;
 use core::net::SocketAddr;
@@ -21,6 +22,8 @@ use core::time::Duration;
 use std::path::Path;
 use std::sync::Arc;
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 use s3gk_protocol::object::MasterKey;
 use s3gk_protocol::policy::acl::{Acl, Cidr};
@@ -33,6 +36,7 @@ use crate::audit::AuditSettings;
 use crate::geo::GeoSettings;
 use crate::s3::S3Settings;
 use crate::secret::Secret;
+use crate::viewer::{Identity, Viewer};
 use reader::{Problems, Section};
 
 pub use keys::decode_key32;
@@ -72,6 +76,8 @@ pub struct Settings {
     pub admin_token: Option<Secret<String>>,
     /// Request size and time limits.
     pub limits: Limits,
+    /// The isolated viewer (`[viewer]`), if enabled: its page, policy and files, built at load.
+    pub viewer: Option<Arc<Viewer>>,
 }
 
 /// Request size and time limits.
@@ -146,6 +152,7 @@ const TOP_KEYS: &[&str] = &[
     "geo",
     "acl",
     "audit",
+    "viewer",
 ];
 
 impl Settings {
@@ -208,6 +215,14 @@ fn build(text: &str, env: Env<'_>, base: Option<&Path>) -> Result<Settings, Conf
     let geo = services::geo(&root, env, base, &mut p);
     let acl = policy::acl(&root, &mut p);
     let (audit, admin_token) = services::audit(&root, env, base, &mut p);
+    let public_key = signing.as_ref().map(|(k, _)| B64.encode(k.verifying_key().as_bytes()));
+    let identity = match (&gatekeeper_id, &signing, &public_key) {
+        (Some(id), Some((_, key_id)), Some(public_key)) => {
+            Some(Identity { gatekeeper_id: id.as_str(), key_id: key_id.as_str(), public_key })
+        }
+        _ => None,
+    };
+    let viewer = viewer::viewer(&root, s3.as_ref().map(|(s3, _)| s3), base, identity, &mut p);
 
     let (Some(gatekeeper_id), Some(listen), Some((signing_key, signing_key_id)), Some((s3, root_prefix)), true) =
         (gatekeeper_id, listen, signing, s3, p.is_empty())
@@ -233,6 +248,7 @@ fn build(text: &str, env: Env<'_>, base: Option<&Path>) -> Result<Settings, Conf
         audit,
         admin_token,
         limits,
+        viewer,
     })
 }
 

@@ -11,7 +11,8 @@
 //! - [`http`]: the HTTP API (`app(state) -> Router`, `serve_gatekeeper(listener, state, shutdown)`);
 //! - [`metrics`]: Prometheus counters and latency histogram;
 //! - [`service`]: assembling all of the above from [`config::Settings`]; [`keygen`]: new keys;
-//! - [`clock`]: the one clock seam every part asks for the time.
+//! - [`clock`]: the one clock seam every part asks for the time;
+//! - [`viewer`]: the isolated viewer's page, policy and pinned files (`/v1/viewer/`).
 //!
 //! Built with the `lambda` feature, `lambda` runs the same router on AWS Lambda.
 
@@ -31,6 +32,7 @@ pub mod replay;
 pub mod s3;
 pub mod secret;
 pub mod service;
+pub mod viewer;
 
 #[cfg(feature = "lambda")]
 pub mod lambda;

@@ -193,8 +193,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::CheckConfig { config } => Ok(match Settings::load(&config) {
-            Ok(_) => {
+            Ok(settings) => {
                 println!("{}: ok", config.display());
+                if let Some(viewer) = &settings.viewer {
+                    // What the viewer may run, for the customer to compare with a build from source.
+                    println!("viewer: pinned files");
+                    for (path, integrity) in viewer.pins() {
+                        println!("  {integrity}  {path}");
+                    }
+                }
                 ExitCode::SUCCESS
             }
             Err(errors) => {

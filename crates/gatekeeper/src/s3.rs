@@ -55,6 +55,14 @@ pub struct S3Settings {
     pub presign_expiry_secs: u64,
 }
 
+impl S3Settings {
+    /// The origin of this bucket's presigned URLs (`scheme://host[:port]`, as a browser writes
+    /// it): what a page that fetches them must be allowed to connect to.
+    pub fn bucket_origin(&self) -> Result<String, S3Error> {
+        BucketAddress::new(self).map(|address| address.origin().to_owned())
+    }
+}
+
 /// ListObjectsV2's default and largest page size.
 pub const DEFAULT_LIST_PAGE_SIZE: u16 = 1000;
 /// Time to open a connection to S3.

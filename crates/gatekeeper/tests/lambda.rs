@@ -120,3 +120,29 @@ async fn error_answers_on_lambda_have_the_json_shape_and_the_security_headers() 
     assert_eq!((status, answer), (200, json!({ "status": "ok" })));
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn the_viewer_is_served_on_lambda_with_its_policy_and_the_wasm_stays_binary() {
+    use lambda_http::IntoResponse as _;
+    let client = common::viewer::client_dir();
+    let opts =
+        Options { viewer: common::viewer::section(&client, "https://helpdesk.vendor.example"), ..Options::default() };
+    let stack = Stack::start(opts).await;
+    let policy = stack.gk.settings.viewer.as_ref().unwrap().policy().clone();
+    for (path, text) in [("/v1/viewer/", true), ("/v1/viewer/client/s3_gatekeeper_client_bg.wasm", false)] {
+        let event = http_api_call("GET", path, &Value::Null, "127.0.0.8");
+        let req = lambda_http::request::from_str(&event).expect("a valid API Gateway event");
+        let response = lambda::handle(http::app(stack.gk.clone()), req).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(response.headers().get("content-security-policy"), Some(&policy), "{path}");
+        assert_eq!(response.headers().get("x-content-type-options").unwrap(), "nosniff");
+        // What lambda_http hands API Gateway: the page as text, the module as binary (base64 on
+        // the wire), byte for byte.
+        match response.into_response().await.into_body() {
+            lambda_http::Body::Text(page) if text => assert!(page.starts_with("<!doctype html>"), "{page}"),
+            lambda_http::Body::Binary(bytes) if !text => assert_eq!(bytes, common::viewer::WASM),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    stack.stop().await;
+}

@@ -64,7 +64,7 @@ pub(super) fn is_loopback(host: Option<Host<&str>>) -> bool {
 
 /// An origin exactly as a browser sends it: `https://host[:port]`, lower case, no default port,
 /// no path, no trailing slash. `http` only for loopback hosts (development).
-fn check_origin(origin: &str) -> Result<(), &'static str> {
+pub(super) fn check_origin(origin: &str) -> Result<(), &'static str> {
     if origin.contains('*') {
         return Err("wildcards are not allowed; list each origin exactly");
     }

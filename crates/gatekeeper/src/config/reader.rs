@@ -25,6 +25,11 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// How many problems so far.
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub(super) fn into_errors(self) -> ConfigErrors {
         ConfigErrors { problems: self.0 }
     }

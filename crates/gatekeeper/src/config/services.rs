@@ -28,7 +28,7 @@ pub const MIN_ADMIN_TOKEN_LEN: usize = 32;
 const MAX_CHECKPOINT_EVERY: u64 = 1_000_000;
 
 /// `path` joined to `base` if relative and a base is known.
-fn relative_to(base: Option<&Path>, path: &str) -> PathBuf {
+pub(super) fn relative_to(base: Option<&Path>, path: &str) -> PathBuf {
     match base {
         Some(base) if Path::new(path).is_relative() => base.join(path),
         _ => PathBuf::from(path),

@@ -2,7 +2,7 @@
 //! on a server and on Lambda:
 //!
 //! - `X-Content-Type-Options: nosniff`: a browser never reads an answer as anything but its
-//!   declared type (JSON, or the metrics text);
+//!   declared type (JSON, the metrics text, or the viewer's page and files);
 //! - `Cache-Control: no-store`: answers hold key material, presigned URLs, receipts and audit
 //!   entries, so no answer is kept by a browser or a shared cache. Every route gets it, `/healthz`
 //!   and `/v1/info` too: one rule with no exception is easier to check than a list;

@@ -7,6 +7,7 @@
 //! | `GET /v1/audit` | audit search for the customer's admin (bearer token) |
 //! | `GET /healthz` | liveness |
 //! | `GET /metrics` | Prometheus text |
+//! | `GET /v1/viewer/…` | the isolated viewer, when `[viewer]` enables it ([`crate::viewer`]) |
 //!
 //! Every error answer, on every route (unknown paths and wrong methods included), is
 //! `{"error": {"code", "message"}}` with a stable code and a short message; internals go to the
@@ -23,6 +24,7 @@ mod authorize_api;
 mod guard;
 mod headers;
 mod serve;
+mod viewer_api;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -107,19 +109,25 @@ pub fn app(gk: Arc<Gatekeeper>) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600));
-    Router::new()
+    let mut router = Router::new()
         .route("/v1/info", get(info))
         .route(AUTHORIZE_PATH, post(authorize_api::authorize).fallback(authorize_api::wrong_method))
         .route("/v1/audit", get(audit_api::search))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics));
+    if let Some(viewer) = gk.settings.viewer.clone() {
+        router = router.merge(viewer_api::routes(viewer));
+    }
+    let mut router = router
         // Applies to the routes above that have no fallback of their own (all but authorize).
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(middleware::from_fn_with_state(gk.clone(), guard::guard))
-        .layer(cors)
-        .layer(middleware::map_response(|response: Response| async { headers::secure(response) }))
-        .with_state(gk)
+        .layer(cors);
+    if let Some(viewer) = gk.settings.viewer.clone() {
+        router = router.layer(middleware::from_fn_with_state(viewer, viewer_api::secure));
+    }
+    router.layer(middleware::map_response(|response: Response| async { headers::secure(response) })).with_state(gk)
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -94,6 +94,11 @@ impl BucketAddress {
         })
     }
 
+    /// `scheme://authority` of every request.
+    pub(super) fn origin(&self) -> &str {
+        &self.origin
+    }
+
     /// The URL of an object (no query).
     pub(super) fn object_url(&self, key: &ObjectKey) -> String {
         format!("{}{}/{}", self.origin, self.bucket_path, encode_key(key))

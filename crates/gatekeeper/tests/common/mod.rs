@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod postgres;
+pub mod viewer;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct Options {
     pub admin_token: bool,
     /// The service's clock (the system clock if None).
     pub clock: Option<Arc<dyn s3gk_gatekeeper::clock::Clock>>,
+    /// A `[viewer]` section, appended to the config as TOML.
+    pub viewer: String,
 }
 
 impl Default for Options {
@@ -64,6 +67,7 @@ impl Default for Options {
             request_timeout_ms: 10_000,
             admin_token: true,
             clock: None,
+            viewer: String::new(),
         }
     }
 }
@@ -152,6 +156,8 @@ checkpoint_every = 10
 {store}
 
 {acl}
+
+{viewer}
 "#,
         max_list = opts.max_list_objects,
         timeout = opts.request_timeout_ms,
@@ -162,6 +168,7 @@ checkpoint_every = 10
         access_key = s3.access_key,
         trusted = opts.trusted_proxies,
         acl = opts.acl,
+        viewer = opts.viewer,
     );
     let secret_key = s3.secret_key.clone();
     let pg_url = opts.postgres.clone();

@@ -1,5 +1,6 @@
 //! Tests of configuration loading: the example file, defaults, ACL tables and file-relative paths.
-//! `problems.rs`: every problem reported with its path, and secrets kept out of errors and `Debug`.
+//! `problems.rs`: every problem reported with its path, and secrets kept out of errors and `Debug`;
+//! `viewer.rs`: the `[viewer]` section.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use super::*;
 
 mod audit_store;
 mod problems;
+mod viewer;
 
 const EXAMPLE: &str = include_str!("../../../gatekeeper.example.toml");
 const SAMPLE_DB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/geolite2-country-sample.mmdb");
@@ -109,6 +111,7 @@ fn example_file_parses_with_its_documented_values() {
         max_list_objects: 1000,
     };
     assert_eq!(s.limits, limits);
+    assert!(s.viewer.is_none(), "the example documents the viewer but leaves it off");
 }
 
 #[test]
