@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/s3gk-target}"
 
-bash scripts/setup.sh
+bash scripts/setup.sh demo
 if [ ! -f pkg/viewer/parent.js ] || [ -n "$(find src crates/protocol/src viewer Cargo.toml pkg.json -newer pkg/web/s3_gatekeeper_client_bg.wasm -print -quit)" ]; then
     bash scripts/build-pkg.sh
 fi

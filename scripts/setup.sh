@@ -3,6 +3,7 @@
 # checks first and does nothing when its tool is already there.
 #
 #   bash scripts/setup.sh            # everything the tests need
+#   bash scripts/setup.sh demo       # only what the demo needs (no fuzzer, no PostgreSQL, no linters)
 set -euo pipefail
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
@@ -79,9 +80,11 @@ ensure_npm_packages() {
 }
 
 ensure_rust_target
-ensure_python_packages
-ensure_cargo_fuzz
-ensure_cfn_lint
 ensure_npm_packages
-ensure_postgresql
+if [ "${1:-}" != "demo" ]; then
+    ensure_python_packages
+    ensure_cargo_fuzz
+    ensure_cfn_lint
+    ensure_postgresql
+fi
 log "ready"
