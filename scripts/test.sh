@@ -48,22 +48,6 @@ interop() {
         cargo run --quiet -p s3gk-vectors -- check-interop "$out"
 }
 
-fuzz_smoke() {
-    # cargo-fuzz needs nightly features; use the nightly toolchain if present, else let the stable
-    # compiler accept them for this build only.
-    local toolchain=()
-    if rustup run nightly rustc --version >/dev/null 2>&1; then
-        toolchain=(+nightly)
-    else
-        export RUSTC_BOOTSTRAP=1
-    fi
-    local target
-    for target in decode_request decrypt_object; do
-        (cd fuzz && cargo "${toolchain[@]}" fuzz run --sanitizer none "$target" -- \
-            -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1) || return 1
-    done
-}
-
 step "setup" bash scripts/setup.sh
 step "no committed symbolic links" no_symlinks
 step "no import cycles between modules" python3 scripts/check-import-cycles.py src crates/*/src
@@ -82,7 +66,7 @@ step "npm package is reproducible (a second clean build elsewhere)" bash scripts
 step "browser tests (wasm-pack test, headless Chromium)" bash scripts/browser-tests.sh
 step "end-to-end page tests (Playwright, Chromium)" bash scripts/e2e.sh
 step "npm consumers: the packed tarball in Vite, webpack and Node (publint, attw, TS 5.9 and 7)" bash scripts/consumers.sh
-step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
+step "fuzz smoke (${FUZZ_SECONDS}s per target, coverage floors)" env FUZZ_SECONDS="$FUZZ_SECONDS" bash scripts/fuzz.sh smoke
 
 printf '\n'
 if [ "$failed" -ne 0 ]; then

@@ -4,6 +4,9 @@
 //! the outcome it is meant to have; generation fails if the protocol crate disagrees, so a vector
 //! file is never just a record of whatever the code happened to do.
 //!
+//! `s3gk-vectors fuzz-seeds REPO OUT` writes the fuzz targets' seed corpora and dictionaries,
+//! made from the vectors in `REPO/vectors` and the shipped configuration files (`fuzz_seeds`).
+//!
 //! `s3gk-vectors check-interop FILE` runs a request and signatures produced by another
 //! implementation (see `scripts/interop.py`) through the gatekeeper's full verification.
 
@@ -13,6 +16,7 @@
 
 mod cosign;
 mod forgery;
+mod fuzz_seeds;
 mod interop;
 mod object;
 mod policy;
@@ -31,7 +35,8 @@ fn main() -> ExitCode {
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["generate", dir] => generate(Path::new(dir)),
         ["check-interop", file] => interop::check(Path::new(file)),
-        _ => Err("usage: s3gk-vectors generate DIR | check-interop FILE".to_owned()),
+        ["fuzz-seeds", repo, out] => fuzz_seeds::generate(Path::new(repo), Path::new(out)),
+        _ => Err("usage: s3gk-vectors generate DIR | check-interop FILE | fuzz-seeds REPO OUT".to_owned()),
     };
     match result {
         Ok(msg) => {

@@ -57,10 +57,14 @@ impl<'a> Section<'a> {
         section
     }
 
-    /// The path of `key` in this table.
+    /// The path of `key` in this table. A key that is not a bare TOML key (empty, or with a dot,
+    /// a space, a quote…) is written quoted, as in the file, so the path always names one field
+    /// and is never empty.
     pub(super) fn field_path(&self, key: &str) -> String {
+        let bare = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let key = if bare { key.to_owned() } else { Value::String(key.to_owned()).to_string() };
         if self.path.is_empty() {
-            key.to_owned()
+            key
         } else {
             format!("{}.{key}", self.path)
         }

@@ -99,6 +99,14 @@ admin_token = "env:SHORT_TOKEN"
 }
 
 #[test]
+fn keys_that_are_not_bare_are_named_quoted() {
+    // Found by the `config` fuzz target: an unknown table named `""` was reported at the empty
+    // path, as if the problem concerned the whole file.
+    let got = paths(&format!("{}\n[\"\"]\n[acl.\"a.b\"]\n[audit]\n\"x y\" = 1\n", minimal()));
+    assert_eq!(got, vec![r#""""#, r#"acl."a.b""#, r#"audit."x y""#]);
+}
+
+#[test]
 fn missing_sections_and_empty_key_lists() {
     let got = paths("gatekeeper_id = \"gk\"\nvendor_keys = []\n");
     for path in ["signing_key", "signing_key_id", "vendor_keys", "master_keys", "s3"] {
