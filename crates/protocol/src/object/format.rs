@@ -53,6 +53,37 @@ pub fn chunk_nonce(counter: u32, last: bool) -> [u8; NONCE_LEN] {
     nonce
 }
 
+/// Where a chunk stands in its object: its number, whether it is the final one, and the nonce those
+/// give it. The framers hand out chunks that dereference to this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkPosition {
+    counter: u32,
+    last: bool,
+    nonce: [u8; NONCE_LEN],
+}
+
+impl ChunkPosition {
+    /// Chunk `counter`, final or not.
+    pub fn new(counter: u32, last: bool) -> Self {
+        Self { counter, last, nonce: chunk_nonce(counter, last) }
+    }
+
+    /// The nonce to seal or open this chunk with.
+    pub fn nonce(&self) -> &[u8; NONCE_LEN] {
+        &self.nonce
+    }
+
+    /// The chunk's number, from 0.
+    pub fn counter(&self) -> u32 {
+        self.counter
+    }
+
+    /// True for the final chunk.
+    pub fn is_last(&self) -> bool {
+        self.last
+    }
+}
+
 /// The encrypted length of a `plaintext_len`-byte object with this chunk size and master key id:
 /// header, plus 16 bytes per chunk, plus the plaintext.
 ///

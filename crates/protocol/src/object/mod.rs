@@ -44,8 +44,8 @@ mod write_tests;
 pub use aead::{ChunkAead, FromDataKey, SoftAead};
 pub use error::ObjectError;
 pub use format::{
-    chunk_nonce, ciphertext_len, plaintext_len, COMMITMENT_LEN, DEFAULT_CHUNK_SIZE, HEADER_FIXED_LEN, MAGIC,
-    MAX_CHUNKS, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MIN_CHUNK_SIZE, NONCE_LEN, SALT_LEN, TAG_LEN,
+    chunk_nonce, ciphertext_len, plaintext_len, ChunkPosition, COMMITMENT_LEN, DEFAULT_CHUNK_SIZE, HEADER_FIXED_LEN,
+    MAGIC, MAX_CHUNKS, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MIN_CHUNK_SIZE, NONCE_LEN, SALT_LEN, TAG_LEN,
 };
 pub use header::ObjectHeader;
 pub use key_schedule::{DataKey, MasterKey, ObjectKeyMaterial, WriteKey};

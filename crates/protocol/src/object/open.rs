@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use super::aead::ChunkAead;
 use super::error::ObjectError;
-use super::format::{chunk_nonce, COMMITMENT_LEN, NONCE_LEN, TAG_LEN};
+use super::format::{ChunkPosition, COMMITMENT_LEN, TAG_LEN};
 use super::header::{needed_len, ObjectHeader};
 use super::key_schedule::{header_keys, DataKey, ObjectKeyMaterial};
 
@@ -92,14 +92,7 @@ impl OpenFramer {
     /// [`ObjectError::UnknownMasterKey`] if no key has the header's master key id,
     /// [`ObjectError::Decryption`] for everything else.
     pub fn push(&mut self, input: &[u8]) -> Result<(usize, OpenStep<'_>), ObjectError> {
-        if self.failed || self.finished {
-            self.failed = true;
-            return Err(ObjectError::Decryption);
-        }
-        if self.handed_out {
-            self.buf.clear();
-            self.handed_out = false;
-        }
+        self.next_call()?;
         let result = if self.body.is_none() { self.push_header(input) } else { self.push_body(input) };
         if result.is_err() {
             self.failed = true;
@@ -119,12 +112,9 @@ impl OpenFramer {
         }
     }
 
-    /// Ends the stream and returns the final chunk to open.
-    ///
-    /// Fails with [`ObjectError::Decryption`] if the stream ended inside the header, without any
-    /// chunk, right after a non-final chunk, or with a final chunk that is too short or is empty
-    /// but not the first.
-    pub fn finish(&mut self) -> Result<SealedChunk<'_>, ObjectError> {
+    /// The start of every call: a failed or finished framer stays failed, and the buffer of a
+    /// chunk handed out earlier is emptied for the next.
+    fn next_call(&mut self) -> Result<(), ObjectError> {
         if self.failed || self.finished {
             self.failed = true;
             return Err(ObjectError::Decryption);
@@ -133,6 +123,16 @@ impl OpenFramer {
             self.buf.clear();
             self.handed_out = false;
         }
+        Ok(())
+    }
+
+    /// Ends the stream and returns the final chunk to open.
+    ///
+    /// Fails with [`ObjectError::Decryption`] if the stream ended inside the header, without any
+    /// chunk, right after a non-final chunk, or with a final chunk that is too short or is empty
+    /// but not the first.
+    pub fn finish(&mut self) -> Result<SealedChunk<'_>, ObjectError> {
+        self.next_call()?;
         self.finished = true;
         let Some(body) = &self.body else {
             self.failed = true;
@@ -228,33 +228,25 @@ impl fmt::Debug for OpenFramer {
     }
 }
 
-/// One sealed chunk, borrowed from the [`OpenFramer`] until its next call.
+/// One sealed chunk, borrowed from the [`OpenFramer`] until its next call. It dereferences to its
+/// [`ChunkPosition`] (nonce, number, final or not; only [`OpenFramer::finish`] returns a final one).
 pub struct SealedChunk<'a> {
-    counter: u32,
-    last: bool,
-    nonce: [u8; NONCE_LEN],
+    position: ChunkPosition,
     buf: &'a mut Vec<u8>,
     failed: &'a mut bool,
 }
 
+impl core::ops::Deref for SealedChunk<'_> {
+    type Target = ChunkPosition;
+
+    fn deref(&self) -> &ChunkPosition {
+        &self.position
+    }
+}
+
 impl<'a> SealedChunk<'a> {
     fn new(counter: u32, last: bool, buf: &'a mut Vec<u8>, failed: &'a mut bool) -> Self {
-        Self { counter, last, nonce: chunk_nonce(counter, last), buf, failed }
-    }
-
-    /// The nonce to open this chunk with.
-    pub fn nonce(&self) -> &[u8; NONCE_LEN] {
-        &self.nonce
-    }
-
-    /// The chunk's number, from 0.
-    pub fn counter(&self) -> u32 {
-        self.counter
-    }
-
-    /// True for the final chunk (only [`OpenFramer::finish`] returns one).
-    pub fn is_last(&self) -> bool {
-        self.last
+        Self { position: ChunkPosition::new(counter, last), buf, failed }
     }
 
     /// Ciphertext followed by the 16-byte tag.
@@ -265,7 +257,7 @@ impl<'a> SealedChunk<'a> {
     /// Opens the chunk in the framer's buffer and returns its plaintext. A failure is
     /// [`ObjectError::Decryption`] and leaves the framer failed.
     pub fn open<A: ChunkAead + ?Sized>(self, aead: &A) -> Result<&'a [u8], ObjectError> {
-        if aead.open(&self.nonce, self.buf).is_err() {
+        if aead.open(self.position.nonce(), self.buf).is_err() {
             *self.failed = true;
             self.buf.clear();
             return Err(ObjectError::Decryption);
@@ -277,10 +269,6 @@ impl<'a> SealedChunk<'a> {
 
 impl fmt::Debug for SealedChunk<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SealedChunk")
-            .field("counter", &self.counter)
-            .field("last", &self.last)
-            .field("len", &self.buf.len())
-            .finish()
+        f.debug_struct("SealedChunk").field("position", &self.position).field("len", &self.buf.len()).finish()
     }
 }

@@ -10,7 +10,7 @@ use core::fmt;
 
 use super::aead::ChunkAead;
 use super::error::ObjectError;
-use super::format::{chunk_nonce, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_LEN, TAG_LEN};
+use super::format::{ChunkPosition, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, TAG_LEN};
 use super::header::{encode_prefix, ObjectHeader};
 use super::key_schedule::{header_keys, DataKey, WriteKey};
 
@@ -156,32 +156,24 @@ impl fmt::Debug for SealFramer {
     }
 }
 
-/// One chunk of plaintext to seal, borrowed from the [`SealFramer`] until its next call.
+/// One chunk of plaintext to seal, borrowed from the [`SealFramer`] until its next call. It
+/// dereferences to its [`ChunkPosition`] (nonce, number, final or not).
 pub struct PlainChunk<'a> {
-    counter: u32,
-    last: bool,
-    nonce: [u8; NONCE_LEN],
+    position: ChunkPosition,
     buf: &'a mut Vec<u8>,
+}
+
+impl core::ops::Deref for PlainChunk<'_> {
+    type Target = ChunkPosition;
+
+    fn deref(&self) -> &ChunkPosition {
+        &self.position
+    }
 }
 
 impl<'a> PlainChunk<'a> {
     fn new(counter: u32, last: bool, buf: &'a mut Vec<u8>) -> Self {
-        Self { counter, last, nonce: chunk_nonce(counter, last), buf }
-    }
-
-    /// The nonce to seal this chunk with.
-    pub fn nonce(&self) -> &[u8; NONCE_LEN] {
-        &self.nonce
-    }
-
-    /// The chunk's number, from 0.
-    pub fn counter(&self) -> u32 {
-        self.counter
-    }
-
-    /// True for the final chunk.
-    pub fn is_last(&self) -> bool {
-        self.last
+        Self { position: ChunkPosition::new(counter, last), buf }
     }
 
     /// The plaintext to seal.
@@ -192,7 +184,7 @@ impl<'a> PlainChunk<'a> {
     /// Seals the chunk in the framer's buffer and returns ciphertext and tag, to be written
     /// after everything written before.
     pub fn seal<A: ChunkAead + ?Sized>(self, aead: &A) -> &'a [u8] {
-        aead.seal(&self.nonce, self.buf);
+        aead.seal(self.position.nonce(), self.buf);
         debug_assert!(self.buf.len() >= TAG_LEN);
         let sealed: &'a Vec<u8> = self.buf;
         sealed
@@ -201,10 +193,6 @@ impl<'a> PlainChunk<'a> {
 
 impl fmt::Debug for PlainChunk<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PlainChunk")
-            .field("counter", &self.counter)
-            .field("last", &self.last)
-            .field("len", &self.buf.len())
-            .finish()
+        f.debug_struct("PlainChunk").field("position", &self.position).field("len", &self.buf.len()).finish()
     }
 }
