@@ -28,22 +28,37 @@ pub(crate) const DATA_KEY_LABEL: &[u8] = b"s3-gatekeeper/v1 data-key";
 /// The `info` label of the key commitment.
 pub(crate) const COMMITMENT_LABEL: &[u8] = b"s3-gatekeeper/v1 key-commitment";
 
-/// A master key held by the gatekeeper. It never leaves the gatekeeper: only the per-object keys
-/// derived from it are released.
-pub struct MasterKey {
+/// 32 secret bytes and the master key id they belong to: wiped on drop, never printed.
+#[derive(Clone)]
+struct TaggedKey {
     id: KeyId,
     key: Zeroizing<[u8; 32]>,
 }
 
+impl TaggedKey {
+    fn new(id: KeyId, key: [u8; 32]) -> Self {
+        Self { id, key: Zeroizing::new(key) }
+    }
+
+    /// `Debug` for a key type named `name`: its id, never its bytes.
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name).field("master_key_id", &self.id).field("key", &"<redacted>").finish()
+    }
+}
+
+/// A master key held by the gatekeeper. It never leaves the gatekeeper: only the per-object keys
+/// derived from it are released.
+pub struct MasterKey(TaggedKey);
+
 impl MasterKey {
     /// A master key with its id.
     pub fn from_bytes(id: KeyId, key: [u8; 32]) -> Self {
-        Self { id, key: Zeroizing::new(key) }
+        Self(TaggedKey::new(id, key))
     }
 
     /// The master key id, written into every object header.
     pub fn id(&self) -> &KeyId {
-        &self.id
+        &self.0.id
     }
 
     /// The key for the object named `key` in `bucket`:
@@ -51,12 +66,12 @@ impl MasterKey {
     /// Only a checked [`ObjectKey`] has key material.
     pub fn object_key(&self, bucket: &str, key: &ObjectKey) -> ObjectKeyMaterial {
         let key = key.as_str();
-        let info = pae(&[OBJECT_KEY_LABEL, self.id.as_str().as_bytes(), bucket.as_bytes(), key.as_bytes()]);
+        let info = pae(&[OBJECT_KEY_LABEL, self.id().as_str().as_bytes(), bucket.as_bytes(), key.as_bytes()]);
         let mut okm = Zeroizing::new([0u8; 32]);
-        Hkdf::<Sha256>::new(None, self.key.as_slice())
+        Hkdf::<Sha256>::new(None, self.0.key.as_slice())
             .expand(&info, okm.as_mut_slice())
             .expect("32 bytes is a valid HKDF-SHA256 output length");
-        ObjectKeyMaterial { master_key_id: self.id.clone(), key: okm }
+        ObjectKeyMaterial(TaggedKey { id: self.id().clone(), key: okm })
     }
 
     /// The write key of a new object named `key` in `bucket` whose header will carry `salt`: what a
@@ -68,32 +83,30 @@ impl MasterKey {
 
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MasterKey").field("id", &self.id).field("key", &"<redacted>").finish()
+        self.0.debug("MasterKey", f)
     }
 }
 
 /// The key of one object (`K_obj`), tagged with the id of the master key it came from. This is
-/// what the gatekeeper releases to a client allowed to read or write that object.
+/// what the gatekeeper releases to a client allowed to read that object; a writer gets a
+/// [`WriteKey`] instead.
 #[derive(Clone)]
-pub struct ObjectKeyMaterial {
-    master_key_id: KeyId,
-    key: Zeroizing<[u8; 32]>,
-}
+pub struct ObjectKeyMaterial(TaggedKey);
 
 impl ObjectKeyMaterial {
     /// Key material received from the gatekeeper.
     pub fn from_bytes(master_key_id: KeyId, key: [u8; 32]) -> Self {
-        Self { master_key_id, key: Zeroizing::new(key) }
+        Self(TaggedKey::new(master_key_id, key))
     }
 
     /// The id of the master key this was derived from.
     pub fn master_key_id(&self) -> &KeyId {
-        &self.master_key_id
+        &self.0.id
     }
 
     /// The key bytes, for the gatekeeper to send to the client.
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.key
+        &self.0.key
     }
 
     /// The write key for objects whose header carries `salt`:
@@ -102,16 +115,13 @@ impl ObjectKeyMaterial {
         let (prk, _) = Hkdf::<Sha256>::extract(Some(&salt), self.as_bytes());
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&prk);
-        WriteKey { master_key_id: self.master_key_id.clone(), salt, key }
+        WriteKey { key: TaggedKey { id: self.0.id.clone(), key }, salt }
     }
 }
 
 impl fmt::Debug for ObjectKeyMaterial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ObjectKeyMaterial")
-            .field("master_key_id", &self.master_key_id)
-            .field("key", &"<redacted>")
-            .finish()
+        self.0.debug("ObjectKeyMaterial", f)
     }
 }
 
@@ -122,46 +132,36 @@ impl fmt::Debug for ObjectKeyMaterial {
 /// data key and commitment of the new object only. An object stored earlier has another salt, and
 /// HKDF-Extract is a one-way function of `K_obj`, so nothing a writer holds opens it.
 pub struct WriteKey {
-    master_key_id: KeyId,
+    key: TaggedKey,
     salt: [u8; SALT_LEN],
-    key: Zeroizing<[u8; 32]>,
 }
 
 impl WriteKey {
     /// A write key received from the gatekeeper.
     pub fn from_bytes(master_key_id: KeyId, salt: [u8; SALT_LEN], key: [u8; 32]) -> Self {
-        Self { master_key_id, salt, key: Zeroizing::new(key) }
+        Self { key: TaggedKey::new(master_key_id, key), salt }
     }
 
     /// The id of the master key the object's header names.
     pub fn master_key_id(&self) -> &KeyId {
-        &self.master_key_id
+        &self.key.id
     }
 
-    /// The salt the object's header must carry.
+    /// The salt the object's header must carry (not secret).
     pub fn salt(&self) -> &[u8; SALT_LEN] {
         &self.salt
     }
 
     /// The PRK bytes, for the gatekeeper to send to the client.
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.key
+        &self.key.key
     }
 }
 
 impl fmt::Debug for WriteKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WriteKey")
-            .field("master_key_id", &self.master_key_id)
-            .field("salt", &hex_text(&self.salt))
-            .field("key", &"<redacted>")
-            .finish()
+        self.key.debug("WriteKey", f)
     }
-}
-
-/// Lower-case hex of a non-secret value, for `Debug`.
-fn hex_text(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The AES-256-GCM key of one encrypted object's chunks.

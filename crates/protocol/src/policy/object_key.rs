@@ -79,66 +79,55 @@ impl KeyProblem {
     }
 }
 
-/// The name of one object, checked: only [`ObjectKey::parse`], [`check`] and [`check_syntax`]
-/// build one. Presigning and key derivation take this type.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectKey(String);
+/// Declares a checked key type: a `String` only [`check`], [`check_syntax`] and its own `parse`
+/// (the syntax of section 6.2 as `$kind`) can build, with `as_str`, `Display` and `Into<String>`.
+macro_rules! checked_key {
+    ($(#[$doc:meta])* $name:ident, $kind:expr, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
 
-impl ObjectKey {
-    /// Checks `key`'s syntax as an object key (section 6.2, steps 1 to 6). A key that comes from
-    /// elsewhere than a verified request, such as one S3 listed, becomes an `ObjectKey` only here.
-    pub fn parse(key: &str) -> Result<Self, KeyProblem> {
-        syntax(key, KeyKind::Object)?;
-        Ok(Self(key.to_owned()))
-    }
+        impl $name {
+            #[doc = concat!("Checks `text`'s syntax as ", $what, " (section 6.2, steps 1 to 6). Text from")]
+            #[doc = "elsewhere than a verified request, such as a key S3 listed, becomes one only here."]
+            pub fn parse(text: &str) -> Result<Self, KeyProblem> {
+                syntax(text, $kind)?;
+                Ok(Self(text.to_owned()))
+            }
 
-    /// The key as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+            /// The checked text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(checked: $name) -> Self {
+                checked.0
+            }
+        }
+    };
 }
 
-/// A prefix of object keys (ending with `/`), checked: only [`KeyPrefix::parse`], [`check`] and
-/// [`check_syntax`] build one. Listing takes this type.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyPrefix(String);
+checked_key!(
+    /// The name of one object, checked. Presigning and key derivation take this type.
+    ObjectKey,
+    KeyKind::Object,
+    "an object key"
+);
 
-impl KeyPrefix {
-    /// Checks `prefix`'s syntax as a prefix (section 6.2, steps 1 to 6).
-    pub fn parse(prefix: &str) -> Result<Self, KeyProblem> {
-        syntax(prefix, KeyKind::Prefix)?;
-        Ok(Self(prefix.to_owned()))
-    }
-
-    /// The prefix as text, final `/` included.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Display for KeyPrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<ObjectKey> for String {
-    fn from(key: ObjectKey) -> Self {
-        key.0
-    }
-}
-
-impl From<KeyPrefix> for String {
-    fn from(prefix: KeyPrefix) -> Self {
-        prefix.0
-    }
-}
+checked_key!(
+    /// A prefix of object keys (ending with `/`, included), checked. Listing takes this type.
+    KeyPrefix,
+    KeyKind::Prefix,
+    "a prefix"
+);
 
 /// What the key check of a request produces: an object key (get, put) or a prefix (list_prefix).
 #[derive(Clone, Debug, PartialEq, Eq)]
