@@ -67,7 +67,12 @@ pub fn write() -> Log {
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let path = dir.join("audit.db");
     let _ = std::fs::remove_file(&path);
-    let settings = AuditSettings { checkpoint_every: CHECKPOINT_EVERY, ..AuditSettings::new(&path) };
+    // Checkpoints by count only, so the log is the same however slowly it is written.
+    let settings = AuditSettings {
+        checkpoint_every: CHECKPOINT_EVERY,
+        checkpoint_interval: std::time::Duration::ZERO,
+        ..AuditSettings::new(&path)
+    };
     let key_id = KeyId::new("gk-2026-01").expect("valid");
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
     runtime.block_on(async {

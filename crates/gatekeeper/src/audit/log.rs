@@ -59,17 +59,22 @@ impl AuditLog {
     ) -> Result<Self, AuditError> {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let signer = CheckpointSigner { key: signer, key_id, gatekeeper_id, clock: settings.clock.clone() };
-        let checkpoint_every = settings.checkpoint_every;
+        let (checkpoint_every, checkpoint_interval) = (settings.checkpoint_every, settings.checkpoint_interval);
         let shared = stores::spawn("audit-writer", settings, Role::Writer, move |mut store, ready| async move {
-            let shared = match checked_head(store.as_mut()).await {
-                Ok(head) => Arc::new(Shared { head: Mutex::new(head), commits: AtomicU64::new(0) }),
+            let (head, last_checkpoint) = match checked_head(store.as_mut()).await {
+                Ok(found) => found,
                 Err(e) => {
                     let _gone = ready.send(Err(e));
                     return;
                 }
             };
+            let shared = Arc::new(Shared { head: Mutex::new(head), commits: AtomicU64::new(0) });
+            // A tail left unchecked by a crash is checkpointed as soon as the writer runs.
+            let checkpoint_due =
+                (!checkpoint_interval.is_zero() && head.0 > last_checkpoint).then(tokio::time::Instant::now);
             if ready.send(Ok(Arc::clone(&shared))).is_ok() {
-                Writer { store, signer, checkpoint_every, shared }.run(rx).await;
+                let writer = Writer { store, signer, checkpoint_every, checkpoint_interval, checkpoint_due, shared };
+                writer.run(rx).await;
             }
         })?;
         let reader = Reader::start(settings)?;

@@ -10,7 +10,8 @@
 //!   commits appends in groups (one durable commit per batch), answering each caller only once it
 //!   is durable, and one reader thread;
 //! - [`AuditLog::search`], [`export_jsonl`]: filtered reads for the CLI and the admin API;
-//! - [`verify()`]: the offline check of the chain and the checkpoints.
+//! - [`verify()`]: the offline check of the chain and the checkpoints; [`verify_with_receipts`]
+//!   also checks the receipts clients kept ([`read_receipts`]) against their entries.
 //!
 //! Each database is one file implementing the `Store` trait (`store.rs`): `sqlite.rs` and
 //! `postgres.rs`. The writer, the reader, the export and the verify above it are written once.
@@ -22,6 +23,7 @@
 use core::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 
@@ -30,6 +32,7 @@ mod json;
 mod log;
 mod postgres;
 mod reader;
+mod receipts;
 mod row;
 mod search;
 mod sqlite;
@@ -45,8 +48,9 @@ pub use chain::{checkpoint_message, entry_hash, CHECKPOINT_LABEL, ENTRY_LABEL, G
 pub use json::entry_json;
 pub use log::{AuditLog, Queued};
 pub use reader::export_jsonl;
+pub use receipts::{read_receipts, HeldReceipt, ReceiptsFileError, MAX_RECEIPTS_FILE};
 pub use search::{SearchQuery, MAX_FILTER_LEN, MAX_SEARCH_LIMIT};
-pub use verify::{verify, VerifyFailure, VerifyProblem, VerifyReport};
+pub use verify::{verify, verify_with_receipts, VerifyFailure, VerifyProblem, VerifyReport};
 pub use writer::MAX_BATCH;
 
 pub use crate::postgres::{PostgresSettings, PostgresTls};
@@ -60,8 +64,13 @@ pub struct AuditSettings {
     /// only with [`AuditStore::Sqlite`].
     pub path: PathBuf,
     /// Sign a checkpoint whenever the committed sequence number crosses a multiple of this.
-    /// `0` disables automatic checkpoints (only [`AuditLog::checkpoint`] then writes them).
+    /// `0` disables these (the interval below still applies).
     pub checkpoint_every: u64,
+    /// Sign a checkpoint at the latest this long after the first entry no checkpoint covers yet,
+    /// so that a truncation of entries older than this is always detected (`docs/audit.md`
+    /// section 7). Measured on the monotonic clock. `Duration::ZERO` disables the timer (only
+    /// `checkpoint_every` and [`AuditLog::checkpoint`] then write checkpoints).
+    pub checkpoint_interval: Duration,
     /// A cap on the database size in pages (`PRAGMA max_page_count`; pages are 4 KiB). When the
     /// database is full, appends fail with [`AuditError::Unavailable`] and requests are refused.
     /// SQLite will not lower the cap below the current size. `None`: no cap beyond SQLite's own.
@@ -87,13 +96,16 @@ pub enum AuditStore {
 impl AuditSettings {
     /// The default checkpoint interval, in entries.
     pub const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
+    /// The default longest time an entry waits for a checkpoint.
+    pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(10);
 
-    /// Settings for a database at `path`, with the default checkpoint interval and no size cap.
+    /// Settings for a database at `path`, with the default checkpoint intervals and no size cap.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             store: AuditStore::Sqlite,
             path: path.into(),
             checkpoint_every: Self::DEFAULT_CHECKPOINT_EVERY,
+            checkpoint_interval: Self::DEFAULT_CHECKPOINT_INTERVAL,
             max_db_pages: None,
             clock: Arc::new(SystemClock),
         }

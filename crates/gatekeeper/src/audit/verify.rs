@@ -2,8 +2,9 @@
 //!
 //! [`verify`] reads the log read-only through its store (safe while the gatekeeper runs),
 //! recomputes every entry hash from seq 1, and checks every checkpoint signature strictly against
-//! the keys it is given. [`ChainCheck`] holds the checks themselves. It reports the first problem
-//! in sequence order. It must never write to the database, never trust a
+//! the keys it is given. [`ChainCheck`] holds the checks themselves. [`verify_with_receipts`] also
+//! checks each receipt a client kept against its entry ([`Witnesses`]). It reports the first
+//! problem in sequence order. It must never write to the database, never trust a
 //! stored hash it can recompute, and never report success for a log it could not read to the end.
 
 use core::fmt;
@@ -11,6 +12,7 @@ use core::fmt;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::chain::{checkpoint_message, entry_hash, GENESIS_HASH};
+use super::receipts::{HeldReceipt, WitnessProblem, Witnesses};
 use super::row::{Checkpoint, Malformed};
 use super::store::{Role, StoreError};
 use super::{stores, AuditEntry, AuditSettings, SearchQuery, MAX_SEARCH_LIMIT};
@@ -27,8 +29,18 @@ pub struct VerifyReport {
     /// `(seq, time_ms)` of the last checkpoint, if any.
     pub last_checkpoint: Option<(u64, u64)>,
     /// Entries after the last checkpoint. Nothing here proves these were not cut off or rewritten:
-    /// compare with a checkpoint kept elsewhere (see `docs/audit.md`).
+    /// compare with a checkpoint kept elsewhere, or check receipts (see `docs/audit.md`).
     pub unchecked_tail: u64,
+    /// Receipts found in the log unchanged (only [`verify_with_receipts`] checks any).
+    pub receipts: u64,
+}
+
+impl VerifyReport {
+    /// How long before `now_ms` (Unix milliseconds) the last checkpoint was signed, in whole
+    /// seconds; `None` without a checkpoint. A checkpoint dated after `now_ms` is 0 seconds old.
+    pub fn checkpoint_age_secs(&self, now_ms: u64) -> Option<u64> {
+        self.last_checkpoint.map(|(_, time_ms)| now_ms.saturating_sub(time_ms) / 1000)
+    }
 }
 
 impl fmt::Display for VerifyReport {
@@ -37,7 +49,11 @@ impl fmt::Display for VerifyReport {
         if let Some((seq, _)) = self.last_checkpoint {
             write!(f, " (last at seq {seq})")?;
         }
-        write!(f, "; {} entries after the last checkpoint", self.unchecked_tail)
+        write!(f, "; {} entries after the last checkpoint", self.unchecked_tail)?;
+        if self.receipts > 0 {
+            write!(f, "; {} receipts match their entries", self.receipts)?;
+        }
+        Ok(())
     }
 }
 
@@ -70,6 +86,10 @@ pub enum VerifyProblem {
     BadCheckpointSignature,
     /// A checkpoint's head hash is not the hash of the entry at its seq.
     CheckpointMismatch,
+    /// A kept receipt names this seq, but the log ends before it: the log was cut.
+    ReceiptEntryMissing,
+    /// The entry at this seq is not the grant a kept receipt records: the log was rewritten.
+    ReceiptMismatch,
 }
 
 impl VerifyFailure {
@@ -91,6 +111,8 @@ impl VerifyFailure {
             VerifyProblem::HashMismatch => "audit_hash_mismatch",
             VerifyProblem::BadCheckpointSignature => "audit_bad_checkpoint_signature",
             VerifyProblem::CheckpointMismatch => "audit_checkpoint_mismatch",
+            VerifyProblem::ReceiptEntryMissing => "audit_receipt_entry_missing",
+            VerifyProblem::ReceiptMismatch => "audit_receipt_mismatch",
         }
     }
 }
@@ -113,6 +135,12 @@ impl fmt::Display for VerifyFailure {
             VerifyProblem::HashMismatch => f.write_str("content does not match its hash (edited)"),
             VerifyProblem::BadCheckpointSignature => f.write_str("checkpoint signature does not verify"),
             VerifyProblem::CheckpointMismatch => f.write_str("checkpoint head hash does not match the entry"),
+            VerifyProblem::ReceiptEntryMissing => {
+                f.write_str("a kept receipt names this entry, but the log ends before it (cut)")
+            }
+            VerifyProblem::ReceiptMismatch => {
+                f.write_str("the entry is not the grant a kept receipt records (rewritten)")
+            }
         }
     }
 }
@@ -123,6 +151,18 @@ impl std::error::Error for VerifyFailure {}
 /// must verify under one of `keys` (several across a key rotation). Read-only: safe while
 /// gatekeepers write.
 pub async fn verify(settings: &AuditSettings, keys: &[VerifyingKey]) -> Result<VerifyReport, VerifyFailure> {
+    verify_with_receipts(settings, keys, Vec::new()).await
+}
+
+/// [`verify`], and each of `receipts` (read with [`read_receipts`](super::read_receipts), so their
+/// signatures verified) must find its entry in the log, granted, for the same request and
+/// signatures: a receipt beyond the end of the log fails with
+/// [`VerifyProblem::ReceiptEntryMissing`], a different entry with [`VerifyProblem::ReceiptMismatch`].
+pub async fn verify_with_receipts(
+    settings: &AuditSettings,
+    keys: &[VerifyingKey],
+    receipts: Vec<HeldReceipt>,
+) -> Result<VerifyReport, VerifyFailure> {
     let unreadable = |e: StoreError| match e {
         StoreError::Malformed(m) => VerifyFailure::at(m.seq, VerifyProblem::Malformed(m.field)),
         other => {
@@ -134,7 +174,7 @@ pub async fn verify(settings: &AuditSettings, keys: &[VerifyingKey]) -> Result<V
     // Checkpoints first: entries are only ever appended, so every entry a checkpoint covers is
     // there when the entries are read after it.
     let checkpoints = store.checkpoints().await.map_err(unreadable)?;
-    let mut chain = ChainCheck::new(checkpoints, keys)?;
+    let mut chain = ChainCheck::new(checkpoints, keys, Witnesses::new(receipts))?;
     // The first page has no lower bound, so a row numbered below 1 is seen too.
     let every = SearchQuery::default();
     let mut after = None;
@@ -161,14 +201,20 @@ struct ChainCheck<'k> {
     prev: [u8; 32],
     /// The seq of the last entry checked.
     last: u64,
+    /// The kept receipts, checked as their entries go by.
+    witnesses: Witnesses,
 }
 
 impl<'k> ChainCheck<'k> {
     /// Starts with the stored `checkpoints` (any order); checks those that cover no entry at all.
-    fn new(mut checkpoints: Vec<Checkpoint>, keys: &'k [VerifyingKey]) -> Result<Self, VerifyFailure> {
+    fn new(
+        mut checkpoints: Vec<Checkpoint>,
+        keys: &'k [VerifyingKey],
+        witnesses: Witnesses,
+    ) -> Result<Self, VerifyFailure> {
         // Stable: checkpoints of one seq keep their stored order.
         checkpoints.sort_by_key(|c| c.seq);
-        let mut chain = Self { checkpoints, pending: 0, keys, prev: GENESIS_HASH, last: 0 };
+        let mut chain = Self { checkpoints, pending: 0, keys, prev: GENESIS_HASH, last: 0, witnesses };
         chain.checkpoints_up_to(0, &GENESIS_HASH)?;
         Ok(chain)
     }
@@ -189,6 +235,7 @@ impl<'k> ChainCheck<'k> {
             return Err(VerifyFailure::at(e.seq, VerifyProblem::HashMismatch));
         }
         self.checkpoints_up_to(e.seq, &e.hash)?;
+        self.witnesses.entry(&e).map_err(witness_failure)?;
         self.prev = e.hash;
         self.last = e.seq;
         Ok(())
@@ -199,8 +246,10 @@ impl<'k> ChainCheck<'k> {
         if self.pending < self.checkpoints.len() {
             return Err(VerifyFailure::at(self.last.saturating_add(1), VerifyProblem::Truncated));
         }
+        let receipts = self.witnesses.finish().map_err(witness_failure)?;
         let last_checkpoint = self.checkpoints.last().map(|c| (c.seq, c.time_ms));
         Ok(VerifyReport {
+            receipts,
             entries: self.last,
             head_hash: self.prev,
             checkpoints: u64::try_from(self.checkpoints.len()).unwrap_or(u64::MAX),
@@ -217,6 +266,14 @@ impl<'k> ChainCheck<'k> {
         }
         Ok(())
     }
+}
+
+fn witness_failure((seq, problem): (u64, WitnessProblem)) -> VerifyFailure {
+    let problem = match problem {
+        WitnessProblem::Missing => VerifyProblem::ReceiptEntryMissing,
+        WitnessProblem::Differs => VerifyProblem::ReceiptMismatch,
+    };
+    VerifyFailure::at(seq, problem)
 }
 
 /// Checks one checkpoint whose seq has been reached; `hash` is the entry hash at `cp.seq`.

@@ -8,6 +8,12 @@
 //! it waits on the disk, new jobs queue up and form the next batch, so a slow disk makes batches
 //! larger instead of making requests wait longer.
 //!
+//! Checkpoints are signed when the log crosses a multiple of `checkpoint_every` entries, when a
+//! caller asks ([`AuditLog::checkpoint`](super::AuditLog::checkpoint), at shutdown), and at the
+//! latest `checkpoint_interval` after the first entry no checkpoint covers yet: a timer on the
+//! monotonic clock, so a wall clock stepping either way never delays one. That interval bounds how
+//! much of the log's tail a checkpoint does not yet protect (`docs/audit.md` section 7).
+//!
 //! This writer must never answer `Ok` before its commit returned, never number an entry outside
 //! the store's write lock, and never stop answering: a failed batch answers every waiter with
 //! [`AuditError::Unavailable`] and the head is read again from the store.
@@ -15,10 +21,12 @@
 use crate::clock::{unix_millis, Clock};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use ed25519_dalek::{Signer, SigningKey};
 use s3gk_protocol::KeyId;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 use super::chain::{canonicalise, checkpoint_message, entry_hash, GENESIS_HASH};
 use super::row::Checkpoint;
@@ -113,9 +121,10 @@ impl CheckpointSigner {
     }
 }
 
-/// The head a store holds, checked: the last entry must match its hash and no checkpoint may lie
-/// beyond it; otherwise the log is refused ([`AuditError::Corrupt`]): run `verify`.
-pub(super) async fn checked_head(store: &mut dyn Store) -> Result<Head, AuditError> {
+/// The head a store holds, checked, and the highest checkpointed seq: the last entry must match
+/// its hash and no checkpoint may lie beyond it; otherwise the log is refused
+/// ([`AuditError::Corrupt`]): run `verify`.
+pub(super) async fn checked_head(store: &mut dyn Store) -> Result<(Head, u64), AuditError> {
     let unreadable = |e: StoreError| match e {
         StoreError::Malformed(m) => corrupt(m.seq, m.field),
         other => {
@@ -128,10 +137,11 @@ pub(super) async fn checked_head(store: &mut dyn Store) -> Result<Head, AuditErr
         Some(e) if entry_hash(e.seq, &e.prev_hash, &e.entry) != e.hash => return Err(corrupt(e.seq, "hash")),
         Some(e) => (e.seq, e.hash),
     };
-    if store.last_checkpoint().await.map_err(unreadable)? > head.0 {
+    let last_checkpoint = store.last_checkpoint().await.map_err(unreadable)?;
+    if last_checkpoint > head.0 {
         return Err(corrupt(head.0.saturating_add(1), "missing entries below a checkpoint"));
     }
-    Ok(head)
+    Ok((head, last_checkpoint))
 }
 
 fn corrupt(seq: u64, problem: &str) -> AuditError {
@@ -144,6 +154,10 @@ pub(super) struct Writer {
     pub(super) store: Box<dyn Store>,
     pub(super) signer: CheckpointSigner,
     pub(super) checkpoint_every: u64,
+    /// The longest an entry stays without a checkpoint covering it (`Duration::ZERO`: no timer).
+    pub(super) checkpoint_interval: Duration,
+    /// When the oldest entry no checkpoint covers must be checkpointed; `None` when all are.
+    pub(super) checkpoint_due: Option<Instant>,
     pub(super) shared: Arc<Shared>,
 }
 
@@ -153,15 +167,24 @@ impl Writer {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         let mut closers = Vec::new();
         while closers.is_empty() {
-            let Some(first) = rx.recv().await else { break };
-            batch.push(first);
+            let first = match self.checkpoint_due {
+                Some(due) => tokio::time::timeout_at(due, rx.recv()).await.ok(),
+                None => Some(rx.recv().await),
+            };
+            match first {
+                Some(Some(job)) => batch.push(job),
+                Some(None) => break,
+                // The timer fired with nothing queued: the batch below is only the checkpoint.
+                None => {}
+            }
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
                     Ok(job) => batch.push(job),
                     Err(_) => break,
                 }
             }
-            closers = self.run_batch(&mut batch).await;
+            let overdue = self.checkpoint_due.is_some_and(|due| Instant::now() >= due);
+            closers = self.run_batch(&mut batch, overdue).await;
         }
         // Refuse new jobs; those still queued are dropped, so their callers see `Unavailable`.
         rx.close();
@@ -172,8 +195,9 @@ impl Writer {
         }
     }
 
-    /// Writes one batch and answers its waiters; returns the `Close` jobs it contained.
-    async fn run_batch(&mut self, batch: &mut Vec<Job>) -> Vec<oneshot::Sender<()>> {
+    /// Writes one batch (with a checkpoint if `overdue`) and answers its waiters; returns the
+    /// `Close` jobs it contained.
+    async fn run_batch(&mut self, batch: &mut Vec<Job>, overdue: bool) -> Vec<oneshot::Sender<()>> {
         let mut pending = Vec::new();
         let mut checkpoint_waiters = Vec::new();
         let mut closers = Vec::new();
@@ -184,12 +208,12 @@ impl Writer {
                 Job::Close { reply } => closers.push(reply),
             }
         }
-        if pending.is_empty() && checkpoint_waiters.is_empty() {
+        if pending.is_empty() && checkpoint_waiters.is_empty() && !overdue {
             return closers;
         }
-        let asked = !checkpoint_waiters.is_empty();
+        let asked = !checkpoint_waiters.is_empty() || overdue;
         let mut built: Vec<(u64, Box<dyn Reply>)> = Vec::with_capacity(pending.len());
-        let (mut planned, mut wrote) = (false, false);
+        let (mut planned, mut wrote, mut checkpointed) = (false, false, false);
         let mut outcome = Err(StoreError::Down("not tried".into()));
         for attempt in 0..2 {
             let (signer, every) = (&self.signer, self.checkpoint_every);
@@ -197,6 +221,7 @@ impl Writer {
                 planned = true;
                 let batch = number(locked, &mut pending, &mut built, asked, signer, every);
                 wrote = !batch.is_empty();
+                checkpointed = batch.checkpoint.is_some();
                 batch
             };
             outcome = self.store.append_batch(&mut plan).await;
@@ -207,6 +232,7 @@ impl Writer {
                 break;
             }
         }
+        self.plan_checkpoint(outcome.is_ok(), wrote, checkpointed, overdue);
         match outcome {
             Ok(committed) => {
                 self.shared.publish(committed.head);
@@ -235,6 +261,24 @@ impl Writer {
             }
         }
         closers
+    }
+
+    /// Sets the checkpoint timer after a batch: cleared by a committed checkpoint, started by the
+    /// first committed entry no checkpoint covers, restarted after a checkpoint that failed (so a
+    /// store that is down is not retried in a busy loop).
+    fn plan_checkpoint(&mut self, committed: bool, wrote: bool, checkpointed: bool, overdue: bool) {
+        if self.checkpoint_interval.is_zero() {
+            return;
+        }
+        let later = Some(Instant::now() + self.checkpoint_interval);
+        if committed && checkpointed {
+            self.checkpoint_due = None;
+        } else if (committed && wrote && self.checkpoint_due.is_none()) || (overdue && !committed) {
+            self.checkpoint_due = later;
+        } else if committed && overdue {
+            // Nothing was due after all (another instance checkpointed this head already).
+            self.checkpoint_due = None;
+        }
     }
 
     /// After a batch the database refused: publish the head the store holds (normally unchanged).

@@ -7,6 +7,7 @@
 //! here connects to anything: reachability is checked when the service starts.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use s3gk_protocol::policy::object_key::RootPrefix;
 use toml::Table;
@@ -26,6 +27,9 @@ pub const MIN_ADMIN_TOKEN_LEN: usize = 32;
 
 /// The largest `audit.checkpoint_every`.
 const MAX_CHECKPOINT_EVERY: u64 = 1_000_000;
+/// The largest `audit.checkpoint_seconds`: an hour. The timer cannot be turned off, so the bound
+/// on an unprotected tail always holds.
+const MAX_CHECKPOINT_SECONDS: u64 = 3600;
 
 /// `path` joined to `base` if relative and a base is known.
 pub(super) fn relative_to(base: Option<&Path>, path: &str) -> PathBuf {
@@ -196,6 +200,7 @@ pub(super) fn audit(
         "store",
         "path",
         "checkpoint_every",
+        "checkpoint_seconds",
         "max_db_pages",
         "admin_token",
         "postgres_url",
@@ -208,6 +213,9 @@ pub(super) fn audit(
     let path = s.str("path", p).map_or("audit.db", |f| f.value);
     let checkpoint_every =
         s.u64_in("checkpoint_every", AuditSettings::DEFAULT_CHECKPOINT_EVERY, 0..=MAX_CHECKPOINT_EVERY, p);
+    let default_seconds = AuditSettings::DEFAULT_CHECKPOINT_INTERVAL.as_secs();
+    let checkpoint_interval =
+        Duration::from_secs(s.u64_in("checkpoint_seconds", default_seconds, 1..=MAX_CHECKPOINT_SECONDS, p));
     let max_db_pages = s
         .has("max_db_pages")
         .then(|| s.u64_in("max_db_pages", 1, 1..=u64::from(u32::MAX), p))
@@ -218,7 +226,13 @@ pub(super) fn audit(
         check(&f, long_enough, "the admin token must be at least 32 characters (e.g. 32 random bytes in hex)", p)
             .then_some(token)
     });
-    let audit = AuditSettings { store, checkpoint_every, max_db_pages, ..AuditSettings::new(relative_to(base, path)) };
+    let audit = AuditSettings {
+        store,
+        checkpoint_every,
+        checkpoint_interval,
+        max_db_pages,
+        ..AuditSettings::new(relative_to(base, path))
+    };
     (audit, admin_token)
 }
 

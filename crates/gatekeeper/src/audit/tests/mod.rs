@@ -11,6 +11,7 @@ use s3gk_protocol::KeyId;
 
 use super::{AuditError, AuditLog, AuditSettings, Decision, NewEntry};
 
+mod interval;
 mod searching;
 mod tampering;
 mod writing;
