@@ -72,6 +72,11 @@ enum AuditCommand {
         /// that spans a key rotation: each checkpoint must verify under one of them.
         #[arg(long, required = true)]
         public_key: Vec<String>,
+        /// Receipts kept by clients or the vendor (JSON Lines, each line a grant answer's
+        /// `receipt`): each must verify under the public keys and find its entry in the log,
+        /// unchanged. Detects a tail cut or rewritten after the last checkpoint.
+        #[arg(long)]
+        receipts: Option<PathBuf>,
     },
     /// Export matching entries as JSON lines (same filters as search, no limit).
     Export {
@@ -242,15 +247,23 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
             eprintln!("exported {n} entries");
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Verify { source, public_key } => {
+        AuditCommand::Verify { source, public_key, receipts } => {
             let keys = public_key
                 .iter()
                 .map(|k| keygen::parse_public_key(k).map_err(|e| format!("--public-key {k}: {e}")))
                 .collect::<Result<Vec<_>, _>>()?;
+            let held = match receipts {
+                Some(path) => read_receipts_file(&path, &keys)?,
+                None => Vec::new(),
+            };
             let settings = source.settings()?;
-            match runtime()?.block_on(audit::verify(&settings, &keys)) {
+            match runtime()?.block_on(audit::verify_with_receipts(&settings, &keys, held)) {
                 Ok(report) => {
                     println!("ok: {report}");
+                    let now_ms = s3gk_gatekeeper::clock::unix_millis(std::time::SystemTime::now());
+                    if let Some(age) = report.checkpoint_age_secs(now_ms) {
+                        println!("last checkpoint signed {age} s ago (gatekeeper clock vs this machine's)");
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(failure) => {
@@ -260,6 +273,27 @@ fn run_audit(command: AuditCommand) -> Result<ExitCode, String> {
             }
         }
     }
+}
+
+/// Reads and checks a receipts file (at most [`audit::MAX_RECEIPTS_FILE`] bytes).
+fn read_receipts_file(
+    path: &std::path::Path,
+    keys: &[ed25519_dalek::VerifyingKey],
+) -> Result<Vec<audit::HeldReceipt>, String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| format!("--receipts {}: {e}", path.display());
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(audit::MAX_RECEIPTS_FILE.saturating_add(1))
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if u64::try_from(text.len()).unwrap_or(u64::MAX) > audit::MAX_RECEIPTS_FILE {
+        return Err(format!("--receipts {}: larger than {} bytes", path.display(), audit::MAX_RECEIPTS_FILE));
+    }
+    let held = audit::read_receipts(&text, keys).map_err(|e| format!("{}: {e}", e.code()))?;
+    eprintln!("{} receipts read; each verifies under the public keys given", held.len());
+    Ok(held)
 }
 
 /// Writes the entries of the log `settings` name matching `query` as JSON lines; returns how many.
