@@ -19,7 +19,7 @@ use s3gk_protocol::{Denial, Operation};
 use super::entries::{granted_entry, Facts};
 use super::{Gatekeeper, Refusal};
 use crate::audit::{AuditError, Queued};
-use crate::s3::PresignedRequest;
+use crate::s3::{PresignedRequest, S3Error};
 
 /// A durable grant: the signed receipt and what each object's client may do with it.
 #[derive(Debug)]
@@ -131,7 +131,14 @@ async fn presign(
             objects.push((key.clone(), None, put));
         }
         (Operation::ListPrefix, CheckedKey::Prefix(prefix)) => {
-            let listed = gk.s3.list_objects(prefix, gk.settings.limits.max_list_objects).await.map_err(Refusal::S3)?;
+            // S3 gets half of the request's time: a slow or silent S3 is refused with its own
+            // code and audited before the request timeout could answer instead.
+            let deadline = gk.settings.limits.request_timeout / 2;
+            let listing = gk.s3.list_objects(prefix, gk.settings.limits.max_list_objects);
+            let listed = tokio::time::timeout(deadline, listing)
+                .await
+                .unwrap_or(Err(S3Error::Unavailable("no answer within the deadline")))
+                .map_err(Refusal::S3)?;
             for object in listed {
                 let url = gk.s3.presign_get(&object.key, now).map_err(Refusal::S3)?;
                 objects.push((object.key, Some(object.size), url));
