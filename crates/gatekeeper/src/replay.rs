@@ -11,12 +11,19 @@
 //! the shared table cannot be reached the check fails with [`ReplayError::Unavailable`] and the
 //! request is refused (fail closed).
 //!
-//! Memory: one entry (about 40 bytes) per verified request still inside its window; at the default
-//! window of 6 minutes and 5,000 grants per second that is under 100 MB. This module must never
+//! In memory a nonce is also remembered for as long as its window lasted when it was seen,
+//! measured on the monotonic clock, and forgotten only when both clocks say it ran out: a wall
+//! clock stepped forward (which would forget every nonce) and then back (which would make their
+//! requests valid again) cannot reopen a request (`docs/api.md`, "Faults"). The shared store
+//! follows the gatekeepers' wall clocks only.
+//!
+//! Memory: one entry (about 56 bytes) per verified request still inside its window; at the default
+//! window of 6 minutes and 5,000 grants per second that is under 120 MB. This module must never
 //! forget an unexpired nonce.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use s3gk_protocol::Denial;
 
@@ -30,8 +37,28 @@ const PURGE_EVERY: u32 = 4096;
 
 #[derive(Default)]
 struct Shard {
-    until: HashMap<[u8; 16], u64>,
+    until: HashMap<[u8; 16], Remembered>,
     inserts_since_purge: u32,
+}
+
+/// How long a nonce is remembered, by each clock.
+#[derive(Clone, Copy)]
+struct Remembered {
+    /// Unix seconds, by the gatekeeper's clock.
+    until: u64,
+    /// The same span from when it was seen, by the monotonic clock.
+    deadline: Instant,
+}
+
+impl Remembered {
+    fn new(until: u64, now: u64) -> Self {
+        Self { until, deadline: Instant::now() + Duration::from_secs(until.saturating_sub(now)) }
+    }
+
+    /// Still remembered unless both clocks say its memory ran out.
+    fn live(&self, now: u64, monotonic: Instant) -> bool {
+        self.until >= now || monotonic < self.deadline
+    }
 }
 
 /// Why a nonce check did not pass.
@@ -81,11 +108,11 @@ impl ReplayCache {
         }
     }
 
-    /// Remembers nonces read back from the audit log at start-up (the shared store needs none: its
-    /// table outlives every instance).
-    pub fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>) {
+    /// Remembers nonces read back from the audit log at start-up, `now` being the gatekeeper's
+    /// clock (the shared store needs none: its table outlives every instance).
+    pub fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>, now: u64) {
         if let Store::Memory(memory) = &self.store {
-            memory.warm(nonces);
+            memory.warm(nonces, now);
         }
     }
 
@@ -131,25 +158,27 @@ impl MemoryNonces {
 
     fn check_and_insert(&self, nonce: [u8; 16], until: u64, now: u64) -> Result<(), Denial> {
         let mut shard = self.shard(&nonce).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(&seen_until) = shard.until.get(&nonce) {
-            if seen_until >= now {
-                return Err(Denial::Replay);
-            }
+        let monotonic = Instant::now();
+        if shard.until.get(&nonce).is_some_and(|seen| seen.live(now, monotonic)) {
+            return Err(Denial::Replay);
         }
-        shard.until.insert(nonce, until);
+        shard.until.insert(nonce, Remembered::new(until, now));
         shard.inserts_since_purge += 1;
         if shard.inserts_since_purge >= PURGE_EVERY {
-            shard.until.retain(|_, &mut u| u >= now);
+            shard.until.retain(|_, seen| seen.live(now, monotonic));
             shard.inserts_since_purge = 0;
         }
         Ok(())
     }
 
-    fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>) {
+    fn warm(&self, nonces: impl IntoIterator<Item = ([u8; 16], u64)>, now: u64) {
         for (nonce, until) in nonces {
             let mut shard = self.shard(&nonce).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let entry = shard.until.entry(nonce).or_insert(until);
-            *entry = (*entry).max(until);
+            let remembered = Remembered::new(until, now);
+            let entry = shard.until.entry(nonce).or_insert(remembered);
+            if remembered.until > entry.until {
+                *entry = remembered;
+            }
         }
     }
 
@@ -168,15 +197,30 @@ mod tests {
         assert_eq!(cache.check_and_insert([1; 16], 100, 50), Ok(()));
         assert_eq!(cache.check_and_insert([1; 16], 100, 60), Err(Denial::Replay));
         assert_eq!(cache.check_and_insert([1; 16], 100, 100), Err(Denial::Replay));
-        // Past its memory the time-window check refuses the request; the cache may forget.
-        assert_eq!(cache.check_and_insert([1; 16], 300, 101), Ok(()));
-        assert_eq!(cache.check_and_insert([2; 16], 100, 60), Ok(()));
+        // Past its memory by both clocks (seen when already out of its window), it is forgotten.
+        assert_eq!(cache.check_and_insert([2; 16], 10, 60), Ok(()));
+        assert_eq!(cache.check_and_insert([2; 16], 300, 61), Ok(()));
+    }
+
+    #[test]
+    fn a_wall_clock_stepped_forward_and_back_forgets_nothing() {
+        let cache = MemoryNonces::new();
+        cache.check_and_insert([0; 16], 1060, 1000).unwrap();
+        // The clock jumps a day ahead; enough traffic to purge the shard twice.
+        for i in 0..(PURGE_EVERY * 2) {
+            let mut n = [0u8; 16];
+            n[1..5].copy_from_slice(&i.to_be_bytes());
+            n[5] = 1;
+            cache.check_and_insert(n, 86_460, 86_400).unwrap();
+        }
+        // Stepped back: the first request is inside its window again, and still a replay.
+        assert_eq!(cache.check_and_insert([0; 16], 1060, 1010), Err(Denial::Replay));
     }
 
     #[test]
     fn warm_start_refuses_audited_nonces() {
         let cache = MemoryNonces::new();
-        cache.warm([([7; 16], 500)]);
+        cache.warm([([7; 16], 500)], 400);
         assert_eq!(cache.check_and_insert([7; 16], 500, 400), Err(Denial::Replay));
     }
 
@@ -200,7 +244,7 @@ mod tests {
         let cache = ReplayCache::new();
         assert_eq!(cache.check_and_insert([3; 16], 100, 50).await, Ok(()));
         assert_eq!(cache.check_and_insert([3; 16], 100, 60).await, Err(ReplayError::Replayed));
-        cache.warm([([4; 16], 500)]);
+        cache.warm([([4; 16], 500)], 400);
         assert_eq!(cache.check_and_insert([4; 16], 500, 400).await, Err(ReplayError::Replayed));
         assert_eq!(cache.len(), 2);
     }

@@ -79,6 +79,7 @@ pub async fn start_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> 
                 used.into_iter()
                     .filter(|u| spent_nonce(u.decision, &u.reason))
                     .map(|u| (u.nonce, u.expires_at.saturating_add(skew))),
+                now,
             );
             replay
         }

@@ -1,11 +1,14 @@
 //! The service's one clock seam: every time the gatekeeper uses (`/v1/info`'s `server_time`, the
 //! time window, the audit entries' and checkpoints' timestamps) comes from the clock it was started
-//! with, here one an hour slow. Audit sequence numbers come from the writer, not the clock.
+//! with, here one an hour slow, or one that steps backwards and forwards while the service runs.
+//! Audit sequence numbers come from the writer, not the clock; a stepped clock makes entries'
+//! times go backwards, never their order, and cannot reopen a spent request.
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod common;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -50,4 +53,54 @@ async fn every_time_the_service_uses_comes_from_its_clock() {
         assert!(skew < 5_000, "entry {} time {} is not the service's clock", e.seq, e.entry.time_ms);
     }
     stack.stop().await;
+}
+
+/// A clock offset from the system's by a number of seconds the test changes.
+#[derive(Debug, Default)]
+struct Stepped(AtomicI64);
+
+impl Clock for Stepped {
+    fn now(&self) -> SystemTime {
+        let offset = self.0.load(Ordering::Relaxed);
+        let step = Duration::from_secs(offset.unsigned_abs());
+        if offset >= 0 {
+            SystemTime::now() + step
+        } else {
+            SystemTime::now() - step
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_clock_stepping_back_and_forth_changes_times_not_order_and_reopens_nothing() {
+    let clock = Arc::new(Stepped::default());
+    let stack = Stack::start(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let client = stack.client(None);
+    let body = client.signed(&client.request(Operation::Get, "tickets/1/a.txt"));
+    assert_eq!(client.post(&body, &[]).await.0, 200);
+
+    // A day ahead: the request is out of its window (refused as expired, spending nothing).
+    clock.0.store(86_400, Ordering::Relaxed);
+    let (status, answer) = client.post(&body, &[]).await;
+    assert_eq!((status, code(&answer)), (403, "expired"), "{answer}");
+    // Back to the true time: inside its window again, and still spent.
+    clock.0.store(0, Ordering::Relaxed);
+    let (status, answer) = client.post(&body, &[]).await;
+    assert_eq!((status, code(&answer)), (403, "replayed_nonce"), "{answer}");
+    // An hour behind: a request made by that clock is granted, and logged after the others.
+    clock.0.store(-3600, Ordering::Relaxed);
+    let mut behind = client.request(Operation::Get, "tickets/1/b.txt");
+    (behind.issued_at, behind.expires_at) = (now() - 3600, now() - 3600 + 60);
+    assert_eq!(client.authorize(&behind).await.0, 200);
+
+    let entries = stack.gk.audit.search(&SearchQuery { limit: 10, ..SearchQuery::default() }).unwrap();
+    let seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4], "sequence follows the order of decisions");
+    let times: Vec<u64> = entries.iter().map(|e| e.entry.time_ms / 1000).collect();
+    assert!(times[1] > times[2] && times[2] > times[3], "the entries carry the stepped times: {times:?}");
+    let (db, _kept) = (stack.audit_db(), stack.dir.clone());
+    stack.stop().await;
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed(2)).verifying_key();
+    let report = s3gk_gatekeeper::audit::verify(&s3gk_gatekeeper::audit::AuditSettings::new(db), &[key]).await.unwrap();
+    assert_eq!(report.entries, 4, "{report}");
 }
