@@ -21,7 +21,8 @@ export const ERROR_CODES = Object.freeze([
   // The gatekeeper's transport and service codes (docs/api.md).
   "malformed_json", "malformed_forwarded_for", "malformed_body", "method_not_allowed",
   "body_too_large", "unsupported_media_type", "headers_too_large", "too_many_headers",
-  "s3_unavailable", "s3_error", "s3_bad_response", "too_many_objects",
+  "s3_unavailable", "s3_error", "s3_bad_response", "s3_settings", "s3_signing", "too_many_objects",
+  "invalid_key",
   "replay_unavailable", "entropy_unavailable", "timeout", "no_source_ip",
   // The client's own.
   "network_error", "bad_response", "not_found", "already_exists", "url_expired", "aborted",

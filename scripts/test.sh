@@ -61,6 +61,7 @@ step "interop: python from the spec" interop
 step "deployment template (cfn-lint)" cfn-lint deploy/template.yaml
 step "vendor co-sign example against the vectors" bash -c 'python3 examples/vendor_cosign.py vectors/cosign-*.txt'
 step "README examples are tested code" python3 scripts/check-readme.py
+step "ERROR_CODES name every code a client can meet" python3 scripts/check-error-codes.py
 step "npm package (web + bundler, gzipped size)" bash scripts/build-pkg.sh
 step "npm package is reproducible (a second clean build elsewhere)" bash scripts/check-reproducible.sh
 step "browser tests (wasm-pack test, headless Chromium)" bash scripts/browser-tests.sh
