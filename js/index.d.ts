@@ -73,6 +73,25 @@ export interface Receipt {
   /** The client address the gatekeeper saw. */
   clientIp: string;
   verified: true;
+  /** The receipt as the gatekeeper signed it, for a receipts file (`JSON.stringify(signed)` is
+   *  one line). Absent on the objects of a prefix read: the prefix's receipt covers them. */
+  signed?: SignedReceipt;
+}
+
+/** A receipt exactly as the gatekeeper signed it and the client verified it, in the HTTP API's
+ *  form. A receipts file is one `JSON.stringify` of these per line (JSON Lines); the customer
+ *  checks it against the audit log with `gatekeeper audit verify --receipts FILE`. Receipts hold
+ *  the object key, the keys' ids and the client address the gatekeeper saw; no secret. */
+export interface SignedReceipt {
+  /** Base64 of the encoded receipt (the access request, both signatures, `sequence`, the time of
+   *  the decision, the client address). */
+  bytes: string;
+  /** Base64 of the gatekeeper's 64-byte Ed25519 signature over the receipt and `key_id`. */
+  signature: string;
+  /** The gatekeeper key that signed (the pinned one). */
+  key_id: string;
+  /** The audit log sequence number of the decision, as inside `bytes`. */
+  sequence: number;
 }
 
 /** Bytes done so far, in plaintext bytes; `total` once known. */

@@ -14,14 +14,16 @@ use zeroize::Zeroizing;
 use s3gk_protocol::object::{ObjectKeyMaterial, WriteKey, SALT_LEN};
 use s3gk_protocol::sign::{receipt_signed_bytes, PendingReceipt, SignedReceipt, VerifiedReceipt};
 use s3gk_protocol::{AccessRequest, KeyId, Operation, ReceiptError};
-use s3gk_wire::{Grant, ObjectGrant, PresignedMethod};
+use s3gk_wire::{Base64, Grant, ObjectGrant, PresignedMethod, ReceiptJson};
 
 use super::{PinnedKey, Prepared};
 use crate::error::{ClientError, Party};
 
 /// What a page sees of a verified receipt (`lastReceipts()`). A prefix read has one receipt for
 /// the prefix and one summary per object it covers: the object's key and its own audit sequence
-/// number, with the signer fields of the prefix's receipt (which is what was verified).
+/// number, with the signer fields of the prefix's receipt (which is what was verified). Only the
+/// receipt itself carries `signed`, its signed form (one line of a receipts file); a summary of an
+/// object under a prefix has none, since the gatekeeper signed nothing for it alone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiptSummary {
@@ -39,14 +41,20 @@ pub struct ReceiptSummary {
     pub client_ip: String,
     /// Always true: only a verified receipt becomes a summary.
     pub(crate) verified: bool,
+    /// The receipt as the gatekeeper signed it, in the answer's form (`docs/api.md`): the bytes and
+    /// signature that verified, the key id, and the sequence number inside the bytes. `None` for
+    /// an object of a prefix read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed: Option<ReceiptJson>,
     /// A prefix read's own receipt (not shown to JS).
     #[serde(skip)]
     prefix: bool,
 }
 
 impl ReceiptSummary {
-    /// The summary of a receipt that verified for `request`: only a [`VerifiedReceipt`] makes one.
-    fn of(receipt: &VerifiedReceipt, request: &AccessRequest) -> Self {
+    /// The summary of `signed`, whose check gave `receipt` for `request`: only a
+    /// [`VerifiedReceipt`] makes one.
+    fn of(receipt: &VerifiedReceipt, signed: &SignedReceipt, request: &AccessRequest) -> Self {
         Self {
             key: request.key.clone(),
             sequence: receipt.sequence(),
@@ -55,6 +63,12 @@ impl ReceiptSummary {
             decided_at: receipt.decided_at(),
             client_ip: receipt.client_ip().to_string(),
             verified: true,
+            signed: Some(ReceiptJson {
+                bytes: Base64::encode(&signed.bytes),
+                signature: Base64::encode(signed.signature),
+                key_id: signed.key_id.to_string(),
+                sequence: receipt.sequence(),
+            }),
             prefix: request.operation == Operation::ListPrefix,
         }
     }
@@ -98,6 +112,7 @@ impl VerifiedGrant {
             all.extend(self.objects.iter().map(|o| ReceiptSummary {
                 key: o.key.clone(),
                 sequence: o.sequence,
+                signed: None,
                 prefix: false,
                 ..self.receipt.clone()
             }));
@@ -157,7 +172,7 @@ impl<'a> GrantCheck<'a> {
         if request.operation != Operation::ListPrefix && objects.len() != 1 {
             return Err(ClientError::BadResponse(Party::Gatekeeper, "a grant for one object must list exactly one"));
         }
-        Ok(VerifiedGrant { receipt: ReceiptSummary::of(&receipt, request), objects })
+        Ok(VerifiedGrant { receipt: ReceiptSummary::of(&receipt, &self.signed, request), objects })
     }
 }
 

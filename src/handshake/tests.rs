@@ -7,7 +7,7 @@ use ed25519_dalek::SigningKey;
 use s3gk_protocol::policy::acl::{Acl, Rules};
 use s3gk_protocol::policy::object_key::RootPrefix;
 use s3gk_protocol::policy::time::TimePolicy;
-use s3gk_protocol::sign::{vendor_sign, Authorization, Keyring, VerifyPolicy};
+use s3gk_protocol::sign::{vendor_sign, verify_receipt, Authorization, Keyring, SignedReceipt, VerifyPolicy};
 use s3gk_protocol::GatekeeperId;
 
 use super::*;
@@ -150,6 +150,37 @@ fn a_get_round_trip_verifies_and_summarises_the_receipt() {
     assert_eq!(json["vendorKeyId"], "vendor-1");
     assert_eq!(grant.objects.first().map(|o| o.keys.len()), Some(1));
     assert_eq!(grant.summaries(), std::slice::from_ref(&grant.receipt), "one object, one receipt");
+}
+
+#[test]
+fn a_receipt_keeps_its_signed_form_and_object_summaries_have_none() {
+    let p = prepared(Operation::ListPrefix, "t/1/");
+    let body = authorize_body(&p, &cosign(&p), &session()).expect("signs");
+    let mut answer = gatekeeper_answer(&body, &gatekeeper().0, vec![object("t/1/a", PresignedMethod::Get)]);
+    let received = answer.receipt.clone();
+    // The number beside the bytes is not what was signed: the signed form takes the one inside.
+    answer.receipt.sequence = 7;
+    let grant = verify_grant(answer, &pinned(), &p).expect("verifies");
+    assert_eq!(grant.receipt.signed.as_ref(), Some(&received), "the bytes, signature and key id as received");
+
+    // One line of a receipts file: exactly the answer's four fields, and it verifies on its own.
+    let line = serde_json::to_value(&grant.receipt).expect("serializes")["signed"].clone();
+    let fields: Vec<&str> = line.as_object().expect("an object").keys().map(String::as_str).collect();
+    assert_eq!(fields, ["bytes", "key_id", "sequence", "signature"]);
+    let signed: ReceiptJson = serde_json::from_value(line).expect("the wire type reads it");
+    let again = SignedReceipt {
+        bytes: signed.bytes.decode().expect("base64"),
+        key_id: KeyId::new(&signed.key_id).expect("id"),
+        signature: signed.signature.decode_array().expect("64 bytes"),
+    };
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&pinned().key).expect("key");
+    let verified = verify_receipt(&again, &key, &p.bytes).expect("the kept form verifies under the pinned key");
+    assert_eq!(verified.sequence(), signed.sequence);
+
+    let summaries = grant.summaries();
+    assert_eq!(summaries.iter().map(|r| r.signed.is_some()).collect::<Vec<_>>(), [true, false]);
+    let object = serde_json::to_value(&summaries[1]).expect("serializes");
+    assert!(object.get("signed").is_none(), "nothing was signed for an object alone: {object}");
 }
 
 #[test]

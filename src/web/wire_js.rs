@@ -202,10 +202,11 @@ fn stringify(value: &JsValue) -> Option<String> {
     JSON::stringify(value).ok().map(String::from)
 }
 
-/// A verified receipt as the page sees it (`Receipt` in the types).
+/// A verified receipt as the page sees it (`Receipt` in the types), with `signed` when it is a
+/// receipt the gatekeeper signed (not an object of a prefix read).
 pub(crate) fn receipt(r: &ReceiptSummary) -> JsValue {
     // Sequence numbers and times are far below 2^53, where f64 is exact.
-    object(&[
+    let out = object(&[
         ("key", r.key.as_str().into()),
         ("sequence", JsValue::from_f64(r.sequence as f64)),
         ("vendorKeyId", r.vendor_key_id.as_str().into()),
@@ -213,5 +214,21 @@ pub(crate) fn receipt(r: &ReceiptSummary) -> JsValue {
         ("decidedAt", JsValue::from_f64(r.decided_at as f64)),
         ("clientIp", r.client_ip.as_str().into()),
         ("verified", JsValue::TRUE),
+    ]);
+    if let Some(signed) = &r.signed {
+        // Defining a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&out, &JsValue::from_str("signed"), &signed_receipt(signed));
+    }
+    out
+}
+
+/// A receipt in the answer's form (`SignedReceipt` in the types): its JSON is one line of a
+/// receipts file, which `gatekeeper audit verify --receipts` checks against the audit log.
+fn signed_receipt(s: &ReceiptJson) -> JsValue {
+    object(&[
+        ("bytes", s.bytes.as_str().into()),
+        ("signature", s.signature.as_str().into()),
+        ("key_id", s.key_id.as_str().into()),
+        ("sequence", JsValue::from_f64(s.sequence as f64)),
     ])
 }

@@ -26,7 +26,8 @@ fn bytes_of(value: &JsValue) -> Vec<u8> {
     value.dyn_ref::<Uint8Array>().expect("a Uint8Array").to_vec()
 }
 
-/// The receipts of the last call; the first is checked against the stack and `key`.
+/// The receipts of the last call; the first is checked against the stack and `key`, and only it
+/// carries its signed form.
 fn last_receipts(client: &GatekeeperClient, key: &str) -> Array {
     let receipts: Array = client.last_receipts().dyn_into().expect("an array");
     let receipt = receipts.get(0);
@@ -38,6 +39,13 @@ fn last_receipts(client: &GatekeeperClient, key: &str) -> Array {
     assert_eq!(get("vendorKeyId").as_string(), Some(field(&s, "vendor_key_id")));
     assert_eq!(get("clientIp").as_string().as_deref(), Some("127.0.0.1"));
     assert!(get("sequence").as_f64().is_some_and(|s| s >= 1.0));
+    // The receipt as signed, for a receipts file; the objects of a prefix read have none of their own.
+    let signed = get("signed");
+    let of_signed = |name: &str| Reflect::get(&signed, &name.into()).expect(name);
+    assert_eq!(of_signed("key_id").as_string(), Some(field(&s, "gatekeeper_key_id")));
+    assert_eq!(of_signed("sequence").as_f64(), get("sequence").as_f64());
+    assert!(of_signed("signature").as_string().is_some_and(|b64| b64.len() == 88));
+    assert!(receipts.iter().skip(1).all(|r| !Reflect::has(&r, &"signed".into()).unwrap_or(true)));
     receipts
 }
 

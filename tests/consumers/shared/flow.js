@@ -39,6 +39,11 @@ export async function runFlow(lib, stack, log) {
   const prefix = await client.readPrefix(dir);
   const note = prefix.objects.find((o) => o.key.endsWith("note.json"));
   check("prefix handles", prefix.objects.length === 2 && note && (await note.json()).ok === true && note.expiresAt > Date.now());
+  // What a receipts file keeps: each grant's receipt as signed; the objects of a prefix read have none.
+  const signed = [receipt, read.receipt, prefix.receipt].map((r) => r.signed);
+  check("signed receipts", signed.every((s) => s && Object.keys(s).join() === "bytes,signature,key_id,sequence" &&
+    atob(s.signature).length === 64 && s.key_id === stack.gatekeeper_key_id) && signed[0].sequence === receipt.sequence &&
+    prefix.objects.every((o) => !("signed" in o.receipt)));
 
   // Abort and the error classes.
   const aborted = await client.getObject(`${dir}shot.png`, { signal: AbortSignal.abort() }).catch((e) => e);

@@ -1,6 +1,6 @@
 // A strict TypeScript consumer of @s3-gatekeeper/client, built with Vite. The typed calls below
 // are what the type-check covers; the flow against the dev stack is shared with the webpack app.
-import type { ErrorCode, GatekeeperClient, ObjectRead, Receipt } from "@s3-gatekeeper/client";
+import type { ErrorCode, GatekeeperClient, ObjectRead, Receipt, SignedReceipt } from "@s3-gatekeeper/client";
 import { runFlow, type Stack } from "../../shared/flow.js";
 
 // Compile-time checks of the public types (never called).
@@ -14,6 +14,8 @@ export async function typed(client: GatekeeperClient, file: File): Promise<strin
   const { objects } = await client.readPrefix("tickets/1/");
   const first = objects[0];
   const text = first ? await first.text() : "";
+  const signed: SignedReceipt | undefined = receipt.signed;
+  const line: string = signed ? `${JSON.stringify(signed)}\n` : "";
   try {
     await client.getText("tickets/1/missing");
   } catch (error) {
@@ -28,7 +30,7 @@ export async function typed(client: GatekeeperClient, file: File): Promise<strin
       }
     }
   }
-  return `${receipt.sequence} ${digest.byteLength} ${blob.size} ${json.ok} ${text}`;
+  return `${receipt.sequence} ${digest.byteLength} ${blob.size} ${json.ok} ${text} ${line}`;
 }
 
 async function main(): Promise<void> {
