@@ -202,6 +202,9 @@ test("the parent cannot read the frame and receives only co-sign requests, heigh
   const secrets = grants.flatMap((g) => g.objects.flatMap((o) => [o.url, new URL(o.url).searchParams.get("X-Amz-Signature"),
     ...o.key_material.map((k) => k.key), ...o.key_material.map((k) => Buffer.from(k.key, "base64").toString("hex"))]));
   assert.ok(secrets.length >= 7 * 4 && plaintexts.length > 20, `${secrets.length} secrets, ${plaintexts.length} lines`);
+  // The frame keeps its receipts: neither a signature nor the signed bytes go to the page.
+  const receipts = grants.flatMap((g) => [g.receipt.signature, g.receipt.bytes,
+    Buffer.from(g.receipt.signature, "base64").toString("hex")]);
 
   const messages = p.messages.filter((m) => m.origin === gatekeeperOrigin);
   const kinds = messages.map((m) => m.data.type);
@@ -219,7 +222,7 @@ test("the parent cannot read the frame and receives only co-sign requests, heigh
   const haystack = messages.map((m) => JSON.stringify(m.data)).join("\n");
   const decoded = messages.filter((m) => m.data.type === "cosign").map((m) => Buffer.from(m.data.request, "base64"));
   const haystacks = [haystack, ...decoded.map((b) => b.toString("latin1")), ...decoded.map((b) => b.toString("hex"))];
-  const needles = [...plaintexts, ...secrets, ...images.flatMap((bytes) => base64Pieces(Buffer.from(bytes))),
+  const needles = [...plaintexts, ...secrets, ...receipts, ...images.flatMap((bytes) => base64Pieces(Buffer.from(bytes))),
     ...images.map((bytes) => Buffer.from(bytes).subarray(8, 40).toString("latin1"))];
   for (const needle of needles) {
     for (const text of haystacks) assert.ok(!text.includes(needle), `a message carries ${needle.slice(0, 40)}`);

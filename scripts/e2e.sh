@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests of the report page, in both modes: builds the npm package, starts two dev stacks
+# End-to-end tests of the report page, in both modes: builds the npm package and the gatekeeper's
+# CLI (which checks the page's exported receipts against a stack's audit log), starts two dev stacks
 # (one that allows this machine, with two vendor renderers pinned for the isolated viewer's tests,
 # and one whose ACL denies it), runs e2e/*.test.mjs in headless Chromium with playwright-core, and
 # stops the stacks. Screenshots land in target/e2e-artifacts.
@@ -16,6 +17,11 @@ cp viewer/*.js viewer/*.d.ts viewer/viewer.css pkg/viewer/
 cargo build --quiet -p s3gk-devstack
 source scripts/stacks.sh
 stacks_init
+# The gatekeeper's CLI, for `audit verify --receipts` on the page's exported receipts; copied as
+# soon as it is built, since another checkout sharing CARGO_TARGET_DIR may replace its target/debug/.
+cargo build --quiet -p s3gk-gatekeeper --bin gatekeeper
+cp "$CARGO_TARGET_DIR/debug/gatekeeper" "$stacks_work/gatekeeper"
+export E2E_GATEKEEPER="$stacks_work/gatekeeper"
 devstack="$CARGO_TARGET_DIR/debug/devstack"
 start_stack allow "$devstack" --www www --pkg pkg --seed \
     --renderer plain=e2e/renderers/plain.js --renderer leaky=e2e/renderers/leaky.js

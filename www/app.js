@@ -3,10 +3,12 @@
 //     iframe and decrypts there; this page only co-signs its requests (mountViewer) and never
 //     receives plaintext, object keys or presigned URLs.
 //   embedded (?mode=embedded): this page loads the whole ticket with one readPrefix call (one vendor
-//     and one gatekeeper round trip), decrypts every object itself, and shows who signed what.
+//     and one gatekeeper round trip), decrypts every object itself, and shows who signed what. It
+//     keeps every receipt it verified, as signed, and exports them as a receipts file.
 // It uses only the published npm package's API.
 import init, { GatekeeperClient } from "/pkg/web/s3_gatekeeper_client.js";
 import { mountViewer } from "/pkg/viewer/parent.js";
+import { ReceiptsFile } from "./receipts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -114,6 +116,8 @@ for (const radio of document.querySelectorAll("input[name=mode]")) {
 
 function signedOut() {
   closeTicket();
+  receiptsFile.clear();
+  keep();
   show("whoami", false); show("tickets", false); show("login", true);
   $("login-user").focus();
 }
@@ -196,6 +200,7 @@ async function openTicket(prefix, id) {
   status(`Loading ticket ${id}: asking the vendor and the customer's gatekeeper…`);
   try {
     const report = await client.readPrefix(prefix);
+    keep(report.receipt); // the decision is logged even if an object then fails to decrypt
     const byName = new Map(report.objects.map((o) => [o.key.slice(prefix.length), o]));
     status(`Decrypting ${report.objects.length} objects in this browser…`);
     for (const old of shots) URL.revokeObjectURL(old.url);
@@ -215,7 +220,10 @@ async function openTicket(prefix, id) {
     $("log").textContent = log;
     showShot();
     renderAttachments(report.objects, prefix);
-    renderReceipts(client.lastReceipts(), prefix);
+    // A handle whose URL expired re-authorized its object: its receipt is then a grant of its own.
+    const receipts = [report.receipt, ...report.objects.map((o) => o.receipt)];
+    keep(...receipts);
+    renderReceipts(receipts, prefix);
     show("report", true);
     show("audit-card", true);
     status("");
@@ -267,6 +275,7 @@ function renderAttachments(objects, prefix) {
       try {
         const link = document.createElement("a");
         link.href = await o.blobUrl("application/octet-stream");
+        keep(o.receipt);
         link.download = name;
         link.textContent = `Download ${name}`;
         open.replaceWith(link);
@@ -297,6 +306,20 @@ function renderReceipts(receipts, prefix) {
     body.append(row);
   }
 }
+
+// Every receipt verified in this session, as signed; exported as a receipts file (receipts.js).
+const receiptsFile = new ReceiptsFile();
+const receiptCount = (n) => `${n} signed ${n === 1 ? "receipt" : "receipts"}`;
+
+function keep(...receipts) {
+  receiptsFile.keep(...receipts);
+  $("receipts-kept").textContent = `${receiptCount(receiptsFile.size)} verified in this session.`;
+  $("receipts-export").disabled = receiptsFile.size === 0;
+}
+
+$("receipts-export").addEventListener("click", () => {
+  status(`Exported ${receiptCount(receiptsFile.download())} to receipts.jsonl.`);
+});
 
 $("audit-refresh").addEventListener("click", () => currentPrefix && renderAudit(currentPrefix));
 
@@ -343,7 +366,7 @@ $("upload-form").addEventListener("submit", async (event) => {
     // plain type/subtype (the client refuses anything else).
     const type = (file.type || "").toLowerCase();
     const options = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type) ? { contentType: type } : undefined;
-    await client.putObject(`${currentPrefix}${name}`, data, options);
+    keep(await client.putObject(`${currentPrefix}${name}`, data, options));
     status(`Uploaded ${name}.`);
     $("upload-file").value = "";
     const id = currentPrefix.replace(/^tickets\//, "").replace(/\/$/, "");
