@@ -157,6 +157,25 @@ pub(crate) fn compare(log: &Log, grants: &[GrantRecord], replays: &[usize]) -> F
     found
 }
 
+/// Shows the comparison can fail: with one grant's entry taken out of `log` and another's request
+/// bytes changed, it must find exactly those two grants lost.
+pub(crate) fn canary(mut log: Log, grants: &[GrantRecord]) -> Fallible<()> {
+    let (Some(first), Some(last)) = (grants.first(), grants.last()) else { return Ok(()) };
+    if first.receipt.sequence == last.receipt.sequence {
+        return Ok(());
+    }
+    log.entries.remove(&first.receipt.sequence);
+    let changed = log.entries.get_mut(&last.receipt.sequence).context("the last grant's entry")?;
+    changed.request.push(0);
+    let pair = [first.clone(), last.clone()];
+    let found = compare(&log, &pair, &[]);
+    if found.lost == 2 {
+        Ok(())
+    } else {
+        Err(format!("the comparison missed a removed or changed entry ({} of 2 found)", found.lost))
+    }
+}
+
 /// Seqs that two grants (or objects) received both name: each must be used once.
 pub(crate) fn reused_seqs(grants: &[GrantRecord]) -> Vec<u64> {
     let mut seen: HashMap<u64, u32> = HashMap::new();

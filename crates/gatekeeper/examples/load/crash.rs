@@ -243,6 +243,7 @@ async fn store_rounds(
     let _ = std::fs::remove_file(&export);
     let found = check::compare(&log, &all, &all_replays);
     let reused = check::reused_seqs(&all);
+    check::canary(log, &all)?;
     for problem in &found.problems {
         println!("  LOST: {problem}");
     }

@@ -353,7 +353,7 @@ deny_cidrs = ["127.0.0.2/32"]
             extra.extend(["--receipts".to_owned(), file.display().to_string()]);
         }
         let out = self.audit("verify", &extra).output().context("run gatekeeper audit verify")?;
-        let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let stdout = String::from_utf8_lossy(&out.stdout).trim().replace('\n', "; ");
         if out.status.success() && stdout.starts_with("ok:") {
             Ok(stdout)
         } else {
