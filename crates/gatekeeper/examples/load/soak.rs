@@ -5,8 +5,11 @@
 //! and its latency is measured from that intended time to the end of its answer, so a stall
 //! counts against every request it delayed (no coordinated omission). An error is an answer other
 //! than its kind's ([`Kind::expected_refusal`]; a grant must also pass the client's check), a 5xx,
-//! or a transport error. At the end the gatekeeper is stopped and `gatekeeper audit verify` must
-//! pass.
+//! or a transport error. At most 64 requests are in flight, over at most 64 connections per
+//! client address, as through a proxy's connection pool; a request waiting for one waits inside
+//! its measured latency. (Unbounded, a stall of a fraction of a second made the client open
+//! hundreds of connections, and the gatekeeper's RSS kept that high-water mark.) At the end the
+//! gatekeeper is stopped and `gatekeeper audit verify` must pass.
 //!
 //! The gatekeeper's RSS is read from `/proc/PID/status` after the warm-up and at the end, and
 //! traced at every tenth of the run. The warm-up lasts [`WARMUP_REQUESTS`] requests (at most half
@@ -40,6 +43,8 @@ const REPLAY_WITHIN: Duration = Duration::from_secs(2);
 /// Requests before the RSS drift's first sample: about 80,000 spent nonces with this mix (73 in
 /// 100 requests spend one), past the replay cache's first purge of every shard (16 × 4,096).
 const WARMUP_REQUESTS: u64 = 110_000;
+/// Requests in flight at most (and so connections per client address).
+const CONNECTIONS: usize = 64;
 /// How many recent grants are kept as replay candidates.
 const RECENT_GRANTS: usize = 256;
 
@@ -115,7 +120,7 @@ async fn one_rate(site: &mut Site<'_>, signer: &Arc<Signer>, rate: u32, plan: &P
     let mut next_rss = start + Duration::from_secs(1);
     let trace_every = Duration::from_secs((plan.duration_secs / 10).max(1));
     let mut next_trace = start + trace_every;
-    let mut trace: Vec<(u64, u64)> = Vec::new();
+    let mut trace: Vec<(u64, u64, usize)> = Vec::new();
     let mut tasks = JoinSet::new();
     for i in 0..total {
         let intended = start + Duration::from_secs_f64(i as f64 / f64::from(rate));
@@ -132,7 +137,7 @@ async fn one_rate(site: &mut Site<'_>, signer: &Arc<Signer>, rate: u32, plan: &P
             rss_peak = rss_peak.max(rss);
             next_rss += Duration::from_secs(1);
             if Instant::now() >= next_trace {
-                trace.push((start.elapsed().as_secs(), rss));
+                trace.push((start.elapsed().as_secs(), rss, open_files(pid)));
                 next_trace += trace_every;
             }
         }
@@ -174,8 +179,8 @@ async fn one_rate(site: &mut Site<'_>, signer: &Arc<Signer>, rate: u32, plan: &P
         mib(rss_end),
         mib(rss_peak)
     );
-    let trace: Vec<String> = trace.iter().map(|(t, kib)| format!("{t} s {:.1}", mib(*kib))).collect();
-    println!("  RSS in MiB by time: {}", trace.join(", "));
+    let trace: Vec<String> = trace.iter().map(|(t, kib, fds)| format!("{t} s {:.1} ({fds})", mib(*kib))).collect();
+    println!("  RSS in MiB (open files) by time: {}", trace.join(", "));
     match &verified {
         Ok(line) => println!("  audit verify: {line}"),
         Err(e) => println!("  audit verify FAILED: {e}"),
@@ -193,20 +198,29 @@ async fn one_rate(site: &mut Site<'_>, signer: &Arc<Signer>, rate: u32, plan: &P
     Ok(())
 }
 
+/// How many files process `pid` has open (its sockets among them).
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
 /// The two HTTP clients: from 127.0.0.1, and from 127.0.0.2 (refused by the ACL).
+/// At most [`CONNECTIONS`] requests are in flight, so at most that many connections are open per
+/// client address, as through a proxy's connection pool.
 struct Clients {
     main: reqwest::Client,
     denied: reqwest::Client,
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl Clients {
     fn new() -> Fallible<Clients> {
         let build = |from: &str| {
             let local = from.parse().ok();
-            let builder = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(1024);
+            let builder = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(CONNECTIONS);
             builder.local_address(local).timeout(Duration::from_secs(30)).build().context("HTTP client")
         };
-        Ok(Clients { main: build("127.0.0.1")?, denied: build("127.0.0.2")? })
+        let in_flight = tokio::sync::Semaphore::new(CONNECTIONS);
+        Ok(Clients { main: build("127.0.0.1")?, denied: build("127.0.0.2")?, in_flight })
     }
 }
 
@@ -235,6 +249,8 @@ async fn send(
     signer: Arc<Signer>,
     stats: Arc<Mutex<Stats>>,
 ) {
+    // A request waiting for a connection waits inside its measured latency.
+    let Ok(_permit) = clients.in_flight.acquire().await else { return };
     let http = if job.from_denied_address { &clients.denied } else { &clients.main };
     let body = job.body;
     let answer = post(http, Post { url: &url, content_type: job.content_type, body: body.clone() }).await;
