@@ -67,6 +67,8 @@ step "npm package is reproducible (a second clean build elsewhere)" bash scripts
 step "browser tests (wasm-pack test, headless Chromium)" bash scripts/browser-tests.sh
 step "end-to-end page tests (Playwright, Chromium)" bash scripts/e2e.sh
 step "npm consumers: the packed tarball in Vite, webpack and Node (publint, attw, TS 5.9 and 7)" bash scripts/consumers.sh
+step "crash consistency (4 SQLite + 4 PostgreSQL rounds of SIGKILL under load)" bash scripts/crash-test.sh 4
+step "soak (10 s at 500/s, then 10 s at 2000/s)" bash scripts/soak.sh 10
 step "fuzz smoke (${FUZZ_SECONDS}s per target, coverage floors)" env FUZZ_SECONDS="$FUZZ_SECONDS" bash scripts/fuzz.sh smoke
 
 printf '\n'
