@@ -165,7 +165,13 @@ impl MemoryNonces {
         shard.until.insert(nonce, Remembered::new(until, now));
         shard.inserts_since_purge += 1;
         if shard.inserts_since_purge >= PURGE_EVERY {
-            shard.until.retain(|_, seen| seen.live(now, monotonic));
+            // Rebuilt rather than erased in place: erasing leaves tombstones that, minutes later,
+            // make the table double while it holds no more live nonces (a late RSS step in the
+            // 2000/s soak). Sized for the next PURGE_EVERY inserts, it never grows between purges.
+            let live: Vec<_> = shard.until.drain().filter(|(_, seen)| seen.live(now, monotonic)).collect();
+            let mut rebuilt = HashMap::with_capacity(live.len().saturating_add(PURGE_EVERY as usize));
+            rebuilt.extend(live);
+            shard.until = rebuilt;
             shard.inserts_since_purge = 0;
         }
         Ok(())
@@ -237,6 +243,32 @@ mod tests {
         }
         assert_eq!(cache.check_and_insert([0; 16], 1_000_000, 30), Err(Denial::Replay));
         assert!(cache.len() < usize::try_from(PURGE_EVERY).unwrap() + 2);
+    }
+
+    #[test]
+    fn a_shard_keeps_one_table_size_across_purges() {
+        let cache = MemoryNonces::new();
+        let nonce = |i: u32, kind: u8| {
+            let mut n = [0u8; 16]; // first byte 0: all in shard 0
+            n[1..5].copy_from_slice(&i.to_be_bytes());
+            n[5] = kind;
+            n
+        };
+        // A steady live set, as at a constant rate, and nonces that expire as soon as they are in.
+        for i in 0..1000 {
+            cache.check_and_insert(nonce(i, 1), 1_000_000_000, 1000).unwrap();
+        }
+        let capacity = || cache.shards[0].lock().unwrap().until.capacity();
+        let mut after_purges = Vec::new();
+        for i in 0..(PURGE_EVERY * 40) {
+            cache.check_and_insert(nonce(i, 2), 999, 1000).unwrap();
+            if (i + 1001) % PURGE_EVERY == 0 {
+                after_purges.push(capacity());
+            }
+        }
+        let first = after_purges[0];
+        assert!(after_purges.iter().all(|&c| c == first), "the table changed size: {after_purges:?}");
+        assert!(cache.len() <= 1000 + PURGE_EVERY as usize);
     }
 
     #[tokio::test]
