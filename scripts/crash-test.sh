@@ -35,8 +35,8 @@ if [ ! -f "$geo_db" ]; then
     exit 2
 fi
 
-# Builds the gatekeeper, s3-local and the harness, and prints the three executables' paths (read
-# from cargo's own report, so a build of another checkout sharing CARGO_TARGET_DIR is never run).
+# Builds the gatekeeper, s3-local and the harness, and prints the three executables' paths as
+# cargo reports them.
 build() {
     cargo build --quiet --profile "$profile" --all-features -p s3gk-gatekeeper -p s3gk-s3-local \
         --bin gatekeeper --bin s3-local --example load --message-format json-render-diagnostics |
@@ -52,9 +52,15 @@ for name in ("gatekeeper", "s3-local", "load"):
 '
 }
 
-mapfile -t bins < <(build)
-if [ "${#bins[@]}" -ne 3 ]; then
+mapfile -t built < <(build)
+if [ "${#built[@]}" -ne 3 ]; then
     echo "crash-test: the build did not report the gatekeeper, s3-local and load executables" >&2
     exit 2
 fi
+# Run copies, so that a build of another checkout sharing CARGO_TARGET_DIR cannot replace them
+# during the run.
+bindir="$(mktemp -d)"
+trap 'rm -rf "$bindir"' EXIT
+cp "${built[@]}" "$bindir/"
+bins=("$bindir/$(basename "${built[0]}")" "$bindir/$(basename "${built[1]}")" "$bindir/$(basename "${built[2]}")")
 "${bins[2]}" crash --gatekeeper "${bins[0]}" --s3-local "${bins[1]}" --geo-db "$geo_db" "${args[@]}"

@@ -130,9 +130,13 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
+        // On SIGINT or SIGTERM the run is dropped, so every child process is stopped by its guard.
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
         tokio::select! {
             outcome = run(cli) => outcome,
             _ = tokio::signal::ctrl_c() => Err("interrupted".to_owned()),
+            _ = terminate.recv() => Err("terminated".to_owned()),
         }
     });
     // Children are stopped by their guards' Drop; give the runtime's tasks no chance to linger.
