@@ -16,8 +16,8 @@
 //! the run): the in-memory replay cache holds each nonce until `expires_at + max_skew` (15 s
 //! here) but purges each of its 16 shards only every 4,096 inserts, so it grows until about
 //! 65,536 nonces have been spent. A shorter warm-up would count that first growth as drift (at
-//! 500/s it takes about three minutes). Its hash tables double once more much later, when the
-//! tombstones its purges leave fill them (`docs/benchmarks.md`, "Soak"); that shows as drift.
+//! 500/s it takes about three minutes). Its shards are rebuilt at each purge, so their tables do
+//! not grow again afterwards (`docs/benchmarks.md`, "Soak", has the run before that fix).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
