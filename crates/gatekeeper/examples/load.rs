@@ -161,3 +161,20 @@ async fn run(cli: Cli) -> Fallible<()> {
         }
     }
 }
+
+/// Runs `body` in a new work folder named `prefix…` under the system's temporary folder: removed
+/// after success (unless `--keep`), kept with its path printed after a failure.
+async fn in_work_folder<F, Fut>(prefix: &str, keep: bool, body: F) -> Fallible<()>
+where
+    F: FnOnce(PathBuf) -> Fut,
+    Fut: std::future::Future<Output = Fallible<()>>,
+{
+    let work = tempfile::Builder::new().prefix(prefix).tempdir().context("work folder")?.keep();
+    let outcome = body(work.clone()).await;
+    if outcome.is_ok() && !keep {
+        let _ = std::fs::remove_dir_all(&work);
+    } else {
+        println!("work folder kept: {}", work.display());
+    }
+    outcome
+}

@@ -60,14 +60,7 @@ struct Stats {
 }
 
 pub(crate) async fn run(programs: &Programs, plan: Plan) -> Fallible<()> {
-    let work = tempfile::Builder::new().prefix("s3gk-soak-").tempdir().context("work folder")?.keep();
-    let outcome = run_in(programs, &plan, &work).await;
-    if outcome.is_ok() && !programs.keep {
-        let _ = std::fs::remove_dir_all(&work);
-    } else {
-        println!("work folder kept: {}", work.display());
-    }
-    outcome
+    crate::in_work_folder("s3gk-soak-", programs.keep, |work| async move { run_in(programs, &plan, &work).await }).await
 }
 
 async fn run_in(programs: &Programs, plan: &Plan, work: &Path) -> Fallible<()> {
